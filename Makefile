@@ -1,0 +1,68 @@
+# Everything a fresh machine needs is installed by these targets; binaries
+# and tools are cached outside the clone, in $(CACHE).
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+export GOFLAGS := -buildvcs=false
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kluctl-go
+BIN := $(CURDIR)/bin
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(CACHE)/tools/staticcheck-$(STATICCHECK_VERSION)
+DEMO_PROJECT := ../shared/examples/microservices-demo/3-templating-and-multi-env
+TEST_TIMEOUT ?= 60m
+
+.PHONY: all build test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
+
+all: build
+
+build:
+	go build -o $(BIN)/kluctl ./cmd/kluctl
+
+## test: all tests, including those against the simulated cluster
+test: test-deps
+	go test -timeout $(TEST_TIMEOUT) -count=1 ./...
+
+## test-deps: the Jinja2 oracle (Debian python3-jinja2) and the cluster binaries
+test-deps: cluster-build
+	@if ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then \
+		echo "installing python3-jinja2 (differential test oracle)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jinja2 >/dev/null; \
+	fi
+
+cluster-build:
+	go run ./hack/cluster build
+
+lint: $(STATICCHECK)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	mkdir -p $(dir $@)
+	GOBIN=$(CACHE)/tools/tmp-sc go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(CACHE)/tools/tmp-sc/staticcheck $@ && rm -rf $(CACHE)/tools/tmp-sc
+
+## demo: start the simulated cluster and deploy the bundled example project
+demo: build
+	go run ./hack/cluster up
+	@eval "$$(go run ./hack/cluster env)"; \
+	set -x; \
+	$(BIN)/kluctl deploy --project-dir $(DEMO_PROJECT) -t local --context "$$KLUCTL_SIM_CONTEXT" --yes && \
+	kubectl get deployments -n ms-demo-local
+
+cluster-up:
+	go run ./hack/cluster up
+
+cluster-down:
+	go run ./hack/cluster down
+
+cluster-status:
+	go run ./hack/cluster status
+
+## bench: render and deploy benchmarks against their floors
+bench: build cluster-build
+	go test -run '^$$' -bench . -benchmem ./internal/jinja2/
+	go run ./hack/bench
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,19 @@
+// Command kluctl deploys Kluctl projects to Kubernetes clusters.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kluctl-go/kluctl/internal/cli"
+	"github.com/kluctl-go/kluctl/internal/iostreams"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], iostreams.System())
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,618 @@
+package jinja2
+
+import (
+	"fmt"
+	"strings"
+)
+
+// parse parses a whole template into its top-level statements.
+func (p *parser) parse() ([]stmt, error) {
+	return p.subparse(nil)
+}
+
+func (p *parser) atEndToken(end []string) bool {
+	for _, e := range end {
+		if p.isName(strings.TrimPrefix(e, "name:")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) subparse(end []string) ([]stmt, error) {
+	var body []stmt
+	if end != nil {
+		p.endStack = append(p.endStack, end)
+		defer func() { p.endStack = p.endStack[:len(p.endStack)-1] }()
+	}
+	for p.cur().kind != tEOF {
+		t := p.cur()
+		switch t.kind {
+		case tData:
+			p.next()
+			body = append(body, &dataStmt{t.val})
+		case tVarBegin:
+			p.next()
+			line := p.cur().line
+			e, err := p.parseTuple(false, true, nil, false)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.expectKind(tVarEnd, "end of print statement"); err != nil {
+				return nil, err
+			}
+			if c, ok := e.(*constExpr); ok {
+				if s, ok := c.val.(string); ok {
+					body = append(body, &dataStmt{s})
+					continue
+				}
+			}
+			body = append(body, &printStmt{x: e, line: line})
+		case tBlockBegin:
+			p.next()
+			if end != nil && p.atEndToken(end) {
+				return body, nil
+			}
+			st, err := p.parseStatement()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.expectKind(tBlockEnd, "end of statement block"); err != nil {
+				return nil, err
+			}
+			if st != nil {
+				body = append(body, st...)
+			}
+		default:
+			return nil, p.fail("internal parser error", t.line)
+		}
+	}
+	if end != nil {
+		return nil, p.failTag("", p.cur().line)
+	}
+	return body, nil
+}
+
+func (p *parser) failTag(name string, line int) error {
+	expected := map[string]bool{}
+	for _, ends := range p.endStack {
+		for _, e := range ends {
+			expected[describeExpr(e)] = true
+		}
+	}
+	var msg []string
+	if name == "" {
+		msg = append(msg, "Unexpected end of template.")
+	} else {
+		msg = append(msg, fmt.Sprintf("Encountered unknown tag '%s'.", name))
+	}
+	if len(p.endStack) > 0 {
+		var looking []string
+		for _, e := range p.endStack[len(p.endStack)-1] {
+			looking = append(looking, "'"+describeExpr(e)+"'")
+		}
+		cur := strings.Join(looking, " or ")
+		if name != "" && expected[name] {
+			msg = append(msg, "You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for "+cur+".")
+		} else {
+			msg = append(msg, "Jinja was looking for the following tags: "+cur+".")
+		}
+	}
+	if len(p.tagStack) > 0 {
+		msg = append(msg, fmt.Sprintf("The innermost block that needs to be closed is '%s'.", p.tagStack[len(p.tagStack)-1]))
+	}
+	return p.fail(strings.Join(msg, " "), line)
+}
+
+func (p *parser) parseStatement() ([]stmt, error) {
+	t := p.cur()
+	if t.kind != tName {
+		return nil, p.fail("tag name expected", t.line)
+	}
+	p.tagStack = append(p.tagStack, t.val)
+	defer func() { p.tagStack = p.tagStack[:len(p.tagStack)-1] }()
+	one := func(s stmt, err error) ([]stmt, error) {
+		if err != nil {
+			return nil, err
+		}
+		return []stmt{s}, nil
+	}
+	switch t.val {
+	case "for":
+		return one(p.parseFor())
+	case "if":
+		return one(p.parseIf())
+	case "set":
+		return one(p.parseSet())
+	case "macro":
+		return one(p.parseMacro())
+	case "call":
+		return one(p.parseCallBlock())
+	case "filter":
+		return one(p.parseFilterBlock())
+	case "with":
+		return one(p.parseWith())
+	case "include":
+		return one(p.parseInclude())
+	case "import":
+		return one(p.parseImport())
+	case "from":
+		return one(p.parseFrom())
+	case "extends":
+		p.next()
+		e, err := p.parseExpression(true)
+		p.extends = true
+		return one(&extendsStmt{tmpl: e, line: t.line}, err)
+	case "block":
+		return one(p.parseBlock())
+	case "print":
+		p.next()
+		var out []stmt
+		for p.cur().kind != tBlockEnd {
+			if len(out) > 0 {
+				if err := p.expectOp(","); err != nil {
+					return nil, err
+				}
+			}
+			e, err := p.parseExpression(true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, &printStmt{x: e, line: t.line})
+		}
+		return out, nil
+	case "autoescape":
+		p.next()
+		if _, err := p.parseExpression(true); err != nil {
+			return nil, err
+		}
+		body, err := p.subparse([]string{"name:endautoescape"})
+		if err != nil {
+			return nil, err
+		}
+		p.next()
+		return one(&withStmt{body: body, line: t.line}, nil)
+	case "break", "continue":
+		p.next()
+		sig := sigBreak
+		if t.val == "continue" {
+			sig = sigContinue
+		}
+		return one(&loopControlStmt{sig: sig, line: t.line}, nil)
+	case "do":
+		p.next()
+		e, err := p.parseTuple(false, true, nil, false)
+		return one(&doStmt{x: e, line: t.line}, err)
+	}
+	p.tagStack = p.tagStack[:len(p.tagStack)-1]
+	err := p.failTag(t.val, t.line)
+	p.tagStack = append(p.tagStack, t.val)
+	return nil, err
+}
+
+func canAssign(e expr) bool {
+	switch x := e.(type) {
+	case *nameExpr:
+		return true
+	case *tupleExpr:
+		for _, it := range x.items {
+			if !canAssign(it) {
+				return false
+			}
+		}
+		return true
+	case *nsRefExpr:
+		return true
+	}
+	return false
+}
+
+func nodeKindName(e expr) string {
+	switch e.(type) {
+	case *constExpr:
+		return "const"
+	case *getattrExpr:
+		return "getattr"
+	case *getitemExpr:
+		return "getitem"
+	case *callExpr:
+		return "call"
+	case *filterExpr:
+		return "filter"
+	case *listExpr:
+		return "list"
+	case *dictExpr:
+		return "dict"
+	}
+	return "expression"
+}
+
+func (p *parser) parseAssignTarget(withTuple, nameOnly bool, extraEnd []string, withNamespace bool) (expr, error) {
+	line := p.cur().line
+	if withNamespace && p.cur().kind == tName && p.look().kind == tOp && p.look().val == "." {
+		name := p.next().val
+		p.next()
+		attr, err := p.expectKind(tName, "name")
+		if err != nil {
+			return nil, err
+		}
+		return &nsRefExpr{name: name, attr: attr.val, line: line}, nil
+	}
+	if nameOnly {
+		t, err := p.expectKind(tName, "name")
+		if err != nil {
+			return nil, err
+		}
+		return &nameExpr{name: t.val, line: t.line}, nil
+	}
+	var target expr
+	var err error
+	if withTuple {
+		target, err = p.parseTuple(true, true, extraEnd, false)
+	} else {
+		target, err = p.parsePrimary()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !canAssign(target) {
+		return nil, p.fail(fmt.Sprintf("can't assign to '%s'", nodeKindName(target)), line)
+	}
+	return target, nil
+}
+
+func (p *parser) parseFor() (stmt, error) {
+	line := p.next().line
+	target, err := p.parseAssignTarget(true, false, []string{"name:in"}, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectName("in"); err != nil {
+		return nil, err
+	}
+	iter, err := p.parseTuple(false, false, []string{"name:recursive"}, false)
+	if err != nil {
+		return nil, err
+	}
+	s := &forStmt{target: target, iter: iter, line: line}
+	if p.skipName("if") {
+		if s.filter, err = p.parseExpression(true); err != nil {
+			return nil, err
+		}
+	}
+	s.recursive = p.skipName("recursive")
+	if s.body, err = p.subparse([]string{"name:endfor", "name:else"}); err != nil {
+		return nil, err
+	}
+	if p.next().val != "endfor" {
+		if s.els, err = p.subparse([]string{"name:endfor"}); err != nil {
+			return nil, err
+		}
+		p.next()
+	}
+	return s, nil
+}
+
+func (p *parser) parseIf() (stmt, error) {
+	s := &ifStmt{line: p.next().line}
+	for {
+		p.soft++
+		test, err := p.parseTuple(false, false, nil, false)
+		p.soft--
+		if err != nil {
+			return nil, err
+		}
+		body, err := p.subparse([]string{"name:elif", "name:else", "name:endif"})
+		if err != nil {
+			return nil, err
+		}
+		s.conds = append(s.conds, test)
+		s.bodies = append(s.bodies, body)
+		t := p.next()
+		if t.val == "elif" {
+			continue
+		}
+		if t.val == "else" {
+			if s.els, err = p.subparse([]string{"name:endif"}); err != nil {
+				return nil, err
+			}
+			p.next()
+		}
+		return s, nil
+	}
+}
+
+// filterChain flattens a parsed filter chain whose innermost input is nil.
+func filterChain(e expr) []*filterExpr {
+	var out []*filterExpr
+	for e != nil {
+		f := e.(*filterExpr)
+		out = append([]*filterExpr{f}, out...)
+		e = f.x
+	}
+	return out
+}
+
+func (p *parser) parseSet() (stmt, error) {
+	line := p.next().line
+	target, err := p.parseAssignTarget(true, false, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	if p.skipOp("=") {
+		v, err := p.parseTuple(false, true, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		return &setStmt{target: target, value: v, line: line}, nil
+	}
+	chain, err := p.parseFilter(nil, false)
+	if err != nil {
+		return nil, err
+	}
+	body, err := p.subparse([]string{"name:endset"})
+	if err != nil {
+		return nil, err
+	}
+	p.next()
+	return &setBlockStmt{target: target, filters: filterChain(chain), body: body, line: line}, nil
+}
+
+func (p *parser) parseSignature(d *macroDef) error {
+	if err := p.expectOp("("); err != nil {
+		return err
+	}
+	for !p.isOp(")") {
+		if len(d.params) > 0 {
+			if err := p.expectOp(","); err != nil {
+				return err
+			}
+		}
+		t, err := p.parseAssignTarget(false, true, nil, false)
+		if err != nil {
+			return err
+		}
+		if p.skipOp("=") {
+			e, err := p.parseExpression(true)
+			if err != nil {
+				return err
+			}
+			d.defaults = append(d.defaults, e)
+		} else if len(d.defaults) > 0 {
+			return p.fail("non-default argument follows default argument", t.(*nameExpr).line)
+		}
+		d.params = append(d.params, t.(*nameExpr).name)
+	}
+	p.next()
+	return nil
+}
+
+func (p *parser) parseMacroBody(d *macroDef, end string) error {
+	start := p.i
+	body, err := p.subparse([]string{"name:" + end})
+	if err != nil {
+		return err
+	}
+	for _, t := range p.toks[start:p.i] {
+		if t.kind == tName {
+			switch t.val {
+			case "varargs":
+				d.catchVarg = true
+			case "kwargs":
+				d.catchKw = true
+			case "caller":
+				d.caller = true
+			}
+		}
+	}
+	p.next()
+	d.body = body
+	return nil
+}
+
+func (p *parser) parseMacro() (stmt, error) {
+	line := p.next().line
+	name, err := p.parseAssignTarget(false, true, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	d := &macroDef{name: name.(*nameExpr).name, line: line}
+	if err := p.parseSignature(d); err != nil {
+		return nil, err
+	}
+	if err := p.parseMacroBody(d, "endmacro"); err != nil {
+		return nil, err
+	}
+	return &macroStmt{d}, nil
+}
+
+func (p *parser) parseCallBlock() (stmt, error) {
+	line := p.next().line
+	d := &macroDef{name: "caller", line: line}
+	if p.isOp("(") {
+		if err := p.parseSignature(d); err != nil {
+			return nil, err
+		}
+	}
+	e, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	call, ok := e.(*callExpr)
+	if !ok {
+		return nil, p.fail("expected call", line)
+	}
+	if err := p.parseMacroBody(d, "endcall"); err != nil {
+		return nil, err
+	}
+	return &callBlockStmt{call: call, def: d, line: line}, nil
+}
+
+func (p *parser) parseFilterBlock() (stmt, error) {
+	line := p.next().line
+	chain, err := p.parseFilter(nil, true)
+	if err != nil {
+		return nil, err
+	}
+	body, err := p.subparse([]string{"name:endfilter"})
+	if err != nil {
+		return nil, err
+	}
+	p.next()
+	return &filterBlockStmt{filters: filterChain(chain), body: body, line: line}, nil
+}
+
+func (p *parser) parseWith() (stmt, error) {
+	s := &withStmt{line: p.next().line}
+	for p.cur().kind != tBlockEnd {
+		if len(s.targets) > 0 {
+			if err := p.expectOp(","); err != nil {
+				return nil, err
+			}
+		}
+		t, err := p.parseAssignTarget(true, false, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectOp("="); err != nil {
+			return nil, err
+		}
+		v, err := p.parseExpression(true)
+		if err != nil {
+			return nil, err
+		}
+		s.targets = append(s.targets, t)
+		s.values = append(s.values, v)
+	}
+	body, err := p.subparse([]string{"name:endwith"})
+	if err != nil {
+		return nil, err
+	}
+	p.next()
+	s.body = body
+	return s, nil
+}
+
+func (p *parser) parseImportContext(def bool) bool {
+	if (p.isName("with") || p.isName("without")) && p.look().kind == tName && p.look().val == "context" {
+		with := p.next().val == "with"
+		p.next()
+		return with
+	}
+	return def
+}
+
+func (p *parser) parseInclude() (stmt, error) {
+	line := p.next().line
+	e, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	s := &includeStmt{tmpl: e, line: line}
+	if p.isName("ignore") && p.look().kind == tName && p.look().val == "missing" {
+		p.next()
+		p.next()
+		s.ignoreMissing = true
+	}
+	s.withContext = p.parseImportContext(true)
+	return s, nil
+}
+
+func (p *parser) parseImport() (stmt, error) {
+	line := p.next().line
+	e, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectName("as"); err != nil {
+		return nil, err
+	}
+	t, err := p.parseAssignTarget(false, true, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return &importStmt{tmpl: e, target: t.(*nameExpr).name, withContext: p.parseImportContext(false), line: line}, nil
+}
+
+func (p *parser) parseFrom() (stmt, error) {
+	line := p.next().line
+	e, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectName("import"); err != nil {
+		return nil, err
+	}
+	s := &fromImportStmt{tmpl: e, line: line}
+	ctxSet := false
+	parseCtx := func() bool {
+		if (p.isName("with") || p.isName("without")) && p.look().kind == tName && p.look().val == "context" {
+			s.withContext = p.next().val == "with"
+			p.next()
+			ctxSet = true
+			return true
+		}
+		return false
+	}
+	for {
+		if len(s.names) > 0 {
+			if err := p.expectOp(","); err != nil {
+				return nil, err
+			}
+		}
+		if p.cur().kind != tName {
+			if _, err := p.expectKind(tName, "name"); err != nil {
+				return nil, err
+			}
+		}
+		if parseCtx() {
+			break
+		}
+		t, err := p.parseAssignTarget(false, true, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		name := t.(*nameExpr).name
+		if strings.HasPrefix(name, "_") {
+			return nil, &TemplateError{Kind: KindAssertion, Message: "names starting with an underline can not be imported", Line: t.(*nameExpr).line, Syntax: true}
+		}
+		alias := name
+		if p.skipName("as") {
+			a, err := p.parseAssignTarget(false, true, nil, false)
+			if err != nil {
+				return nil, err
+			}
+			alias = a.(*nameExpr).name
+		}
+		s.names = append(s.names, [2]string{name, alias})
+		if parseCtx() || !p.isOp(",") {
+			break
+		}
+	}
+	_ = ctxSet
+	return s, nil
+}
+
+func (p *parser) parseBlock() (stmt, error) {
+	line := p.next().line
+	t, err := p.expectKind(tName, "name")
+	if err != nil {
+		return nil, err
+	}
+	b := &blockStmt{name: t.val, line: line}
+	b.scoped = p.skipName("scoped")
+	b.required = p.skipName("required")
+	if p.isOp("-") {
+		return nil, p.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.", line)
+	}
+	if b.body, err = p.subparse([]string{"name:endblock"}); err != nil {
+		return nil, err
+	}
+	p.next()
+	p.skipName(b.name)
+	if _, dup := p.blocks[b.name]; dup {
+		return nil, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("block '%s' defined twice", b.name), Line: line, Syntax: true}
+	}
+	p.blocks[b.name] = b
+	return b, nil
+}

@@ -1,0 +1,447 @@
+package jinja2
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"sort"
+	"strconv"
+)
+
+// The value model mirrors the Python objects Jinja2 works with:
+//
+//	None     nil
+//	bool     bool
+//	int      int64, or *big.Int when it does not fit
+//	float    float64
+//	str      string
+//	list     *List (mutable, shared by reference)
+//	tuple    *Tuple
+//	dict     *Dict (insertion ordered, shared by reference)
+//
+// plus a few template objects (*Undefined, *Namespace, *Macro, loops, ...).
+
+// List is a mutable Python list; values of this type are shared by reference.
+type List struct{ Items []any }
+
+// Tuple is an immutable Python tuple.
+type Tuple struct{ Items []any }
+
+// Dict is an insertion-ordered Python dict; values of this type are shared by
+// reference.
+type Dict struct {
+	keys  []any
+	vals  []any
+	hkeys []any       // normalized hash keys, parallel to keys
+	index map[any]int // built once the dict grows beyond smallDict
+}
+
+const smallDict = 8
+
+// NewDict returns an empty dict.
+func NewDict() *Dict { return &Dict{} }
+
+type noneKey struct{}
+type tupleKey string
+type bigKey string
+
+// hashKey normalizes a value into a comparable Go value such that two Python
+// values that compare equal (1, 1.0 and True) share a key.
+func hashKey(k any) (any, error) {
+	switch v := k.(type) {
+	case string:
+		return v, nil
+	case int64:
+		return v, nil
+	case bool:
+		if v {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case nil:
+		return noneKey{}, nil
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<62 {
+			return int64(v), nil
+		}
+		return v, nil
+	case *big.Int:
+		return bigKey(v.String()), nil
+	case *Tuple:
+		s := ""
+		for _, it := range v.Items {
+			hk, err := hashKey(it)
+			if err != nil {
+				return nil, err
+			}
+			s += fmt.Sprintf("%T:%v\x00", hk, hk)
+		}
+		return tupleKey(s), nil
+	}
+	return nil, newRuntimeError("TypeError", fmt.Sprintf("unhashable type: '%s'", typeName(k)))
+}
+
+func (d *Dict) find(hk any) int {
+	if d.index != nil {
+		if i, ok := d.index[hk]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range d.hkeys {
+		if k == hk {
+			return i
+		}
+	}
+	return -1
+}
+
+// Len returns the number of entries.
+func (d *Dict) Len() int { return len(d.keys) }
+
+// Get returns the value stored under key k.
+func (d *Dict) Get(k any) (any, bool) {
+	if s, ok := k.(string); ok {
+		return d.GetStr(s)
+	}
+	hk, err := hashKey(k)
+	if err != nil {
+		return nil, false
+	}
+	i := d.find(hk)
+	if i < 0 {
+		return nil, false
+	}
+	return d.vals[i], true
+}
+
+// GetStr returns the value stored under the string key k.
+func (d *Dict) GetStr(k string) (any, bool) {
+	if d.index == nil {
+		for i, hk := range d.hkeys {
+			if s, ok := hk.(string); ok && s == k {
+				return d.vals[i], true
+			}
+		}
+		return nil, false
+	}
+	i, ok := d.index[k]
+	if !ok {
+		return nil, false
+	}
+	return d.vals[i], true
+}
+
+// Set stores v under key k, keeping the position of an existing key.
+func (d *Dict) Set(k, v any) error {
+	hk, err := hashKey(k)
+	if err != nil {
+		return err
+	}
+	if i := d.find(hk); i >= 0 {
+		d.vals[i] = v
+		return nil
+	}
+	d.keys = append(d.keys, k)
+	d.vals = append(d.vals, v)
+	d.hkeys = append(d.hkeys, hk)
+	if d.index != nil {
+		d.index[hk] = len(d.keys) - 1
+	} else if len(d.keys) > smallDict {
+		d.reindex()
+	}
+	return nil
+}
+
+// SetStr stores v under the string key k.
+func (d *Dict) SetStr(k string, v any) { _ = d.Set(k, v) }
+
+func (d *Dict) reindex() {
+	if len(d.keys) <= smallDict {
+		d.index = nil
+		return
+	}
+	d.index = make(map[any]int, len(d.keys))
+	for i, hk := range d.hkeys {
+		d.index[hk] = i
+	}
+}
+
+// Delete removes key k and returns its value.
+func (d *Dict) Delete(k any) (any, bool) {
+	hk, err := hashKey(k)
+	if err != nil {
+		return nil, false
+	}
+	i := d.find(hk)
+	if i < 0 {
+		return nil, false
+	}
+	v := d.vals[i]
+	d.keys = append(d.keys[:i:i], d.keys[i+1:]...)
+	d.vals = append(d.vals[:i:i], d.vals[i+1:]...)
+	d.hkeys = append(d.hkeys[:i:i], d.hkeys[i+1:]...)
+	d.reindex()
+	return v, true
+}
+
+// Keys returns the keys in insertion order (a fresh slice).
+func (d *Dict) Keys() []any { return append([]any(nil), d.keys...) }
+
+// Values returns the values in insertion order (a fresh slice).
+func (d *Dict) Values() []any { return append([]any(nil), d.vals...) }
+
+// Copy returns a shallow copy.
+func (d *Dict) Copy() *Dict {
+	n := &Dict{
+		keys:  append([]any(nil), d.keys...),
+		vals:  append([]any(nil), d.vals...),
+		hkeys: append([]any(nil), d.hkeys...),
+	}
+	n.reindex()
+	return n
+}
+
+func (d *Dict) clear() { d.keys, d.vals, d.hkeys, d.index = nil, nil, nil, nil }
+
+// Range is Python's range object.
+type Range struct{ Start, Stop, Step int64 }
+
+func (r *Range) length() int64 {
+	if r.Step > 0 && r.Start < r.Stop {
+		return (r.Stop - r.Start + r.Step - 1) / r.Step
+	}
+	if r.Step < 0 && r.Start > r.Stop {
+		return (r.Start - r.Stop - r.Step - 1) / (-r.Step)
+	}
+	return 0
+}
+
+// Namespace is the object returned by namespace(); its attributes can be
+// assigned with {% set ns.attr = ... %}.
+type Namespace struct{ attrs *Dict }
+
+// Module is an imported template: its exported macros and top-level
+// variables.
+type Module struct {
+	name    string
+	exports *Dict
+}
+
+// FromGo converts a Go value decoded from YAML or JSON into the template value
+// model. Go maps become dicts with sorted keys.
+func FromGo(v any) any {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string, *List, *Dict, *Tuple, *big.Int, *Undefined:
+		return x
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint:
+		return FromGo(uint64(x))
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x)
+		}
+		return new(big.Int).SetUint64(x)
+	case float32:
+		return float64(x)
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return i
+		}
+		if b, ok := new(big.Int).SetString(string(x), 10); ok {
+			return b
+		}
+		f, _ := strconv.ParseFloat(string(x), 64)
+		return f
+	case []any:
+		items := make([]any, len(x))
+		for i, it := range x {
+			items[i] = FromGo(it)
+		}
+		return &List{Items: items}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		d := &Dict{}
+		for _, k := range keys {
+			d.SetStr(k, FromGo(x[k]))
+		}
+		return d
+	case map[any]any:
+		type kv struct {
+			s string
+			k any
+		}
+		keys := make([]kv, 0, len(x))
+		for k := range x {
+			keys = append(keys, kv{fmt.Sprint(k), k})
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].s < keys[j].s })
+		d := &Dict{}
+		for _, k := range keys {
+			_ = d.Set(FromGo(k.k), FromGo(x[k.k]))
+		}
+		return d
+	case []string:
+		items := make([]any, len(x))
+		for i, it := range x {
+			items[i] = it
+		}
+		return &List{Items: items}
+	}
+	return fromGoReflect(v)
+}
+
+func fromGoReflect(v any) any {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		items := make([]any, rv.Len())
+		for i := range items {
+			items[i] = FromGo(rv.Index(i).Interface())
+		}
+		return &List{Items: items}
+	case reflect.Map:
+		m := make(map[any]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			m[it.Key().Interface()] = it.Value().Interface()
+		}
+		return FromGo(m)
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil
+		}
+		return FromGo(rv.Elem().Interface())
+	case reflect.String:
+		return rv.String()
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// ToGo converts a template value back into plain Go values: dicts become
+// map[string]any, lists and tuples []any, undefined nil.
+func ToGo(v any) any {
+	switch x := v.(type) {
+	case *List:
+		out := make([]any, len(x.Items))
+		for i, it := range x.Items {
+			out[i] = ToGo(it)
+		}
+		return out
+	case *Tuple:
+		out := make([]any, len(x.Items))
+		for i, it := range x.Items {
+			out[i] = ToGo(it)
+		}
+		return out
+	case *Dict:
+		out := make(map[string]any, x.Len())
+		for i, k := range x.keys {
+			ks, ok := k.(string)
+			if !ok {
+				ks = pyStr(k)
+			}
+			out[ks] = ToGo(x.vals[i])
+		}
+		return out
+	case *Namespace:
+		return ToGo(x.attrs)
+	case *Undefined:
+		return nil
+	case *Range:
+		return ToGo(&List{Items: rangeItems(x)})
+	}
+	return v
+}
+
+func rangeItems(r *Range) []any {
+	n := r.length()
+	out := make([]any, 0, n)
+	for i := int64(0); i < n; i++ {
+		out = append(out, r.Start+i*r.Step)
+	}
+	return out
+}
+
+// typeName returns the Python type name of v.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case *List:
+		return "list"
+	case *Tuple:
+		return "tuple"
+	case *Dict:
+		return "dict"
+	case *Undefined:
+		return "Undefined"
+	case *Range:
+		return "range"
+	case *Namespace:
+		return "Namespace"
+	case *Macro:
+		return "Macro"
+	case *loopObj:
+		return "LoopContext"
+	case *Module:
+		return "TemplateModule"
+	case *builtinFunc, *boundMethod:
+		return "builtin_function_or_method"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// objectTypeRepr mirrors jinja2.utils.object_type_repr.
+func objectTypeRepr(v any) string {
+	if v == nil {
+		return "None"
+	}
+	switch v.(type) {
+	case *Namespace:
+		return "jinja2.utils.Namespace object"
+	case *loopObj:
+		return "jinja2.runtime.LoopContext object"
+	case *Macro:
+		return "jinja2.runtime.Macro object"
+	case *Module:
+		return "jinja2.environment.TemplateModule object"
+	}
+	return typeName(v) + " object"
+}

@@ -1,0 +1,689 @@
+package jinja2
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+)
+
+// undefKind selects how an undefined value behaves when used.
+type undefKind uint8
+
+const (
+	undefStrict  undefKind = iota // StrictUndefined: every use is an error
+	undefPlain                    // jinja2.Undefined: prints empty, errors on arithmetic
+	undefLenient                  // Kluctl's lenient mode: chainable, prints empty
+)
+
+// Undefined is the value of a missing variable, attribute or item.
+type Undefined struct {
+	kind   undefKind
+	name   string
+	key    any // non-string item key
+	isKey  bool
+	obj    any
+	hasObj bool
+	hint   string
+}
+
+func (u *Undefined) message() string {
+	if u.hint != "" {
+		return u.hint
+	}
+	if !u.hasObj {
+		return fmt.Sprintf("'%s' is undefined", u.name)
+	}
+	if u.isKey {
+		return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), pyRepr(u.key))
+	}
+	return fmt.Sprintf("'%s' has no attribute '%s'", objectTypeRepr(u.obj), u.name)
+}
+
+func (u *Undefined) err() error { return newRuntimeError(KindUndefined, u.message()) }
+
+// maxIntBits caps the size of integers produced by ** and * to keep a
+// template from exhausting memory.
+const maxIntBits = 1 << 16
+
+// maxSeqLen caps strings and lists built by repetition.
+const maxSeqLen = 64 << 20
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, float64, bool, *big.Int:
+		return true
+	}
+	return false
+}
+
+func toBig(v any) *big.Int {
+	switch x := v.(type) {
+	case int64:
+		return big.NewInt(x)
+	case bool:
+		if x {
+			return big.NewInt(1)
+		}
+		return big.NewInt(0)
+	case *big.Int:
+		return x
+	}
+	return nil
+}
+
+func normBig(b *big.Int) any {
+	if b.IsInt64() {
+		return b.Int64()
+	}
+	return b
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
+	}
+	return 0, false
+}
+
+// intOf returns v as int64 when v is an int or bool.
+func intOf(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func isIntLike(v any) bool {
+	switch v.(type) {
+	case int64, bool, *big.Int:
+		return true
+	}
+	return false
+}
+
+func opSymbol(op string) string { return op }
+
+func unsupported(op string, a, b any) error {
+	return typeError("unsupported operand type(s) for %s: '%s' and '%s'", opSymbol(op), typeName(a), typeName(b))
+}
+
+// binOp applies an arithmetic operator with Python semantics.
+func (r *renderer) binOp(op string, a, b any) (any, error) {
+	if ua, ok := a.(*Undefined); ok {
+		if ua.kind == undefLenient {
+			return ua, nil
+		}
+		return nil, ua.err()
+	}
+	if ub, ok := b.(*Undefined); ok {
+		if ub.kind == undefLenient {
+			return ub, nil
+		}
+		return nil, ub.err()
+	}
+	if isNumber(a) && isNumber(b) {
+		return numOp(op, a, b)
+	}
+	switch op {
+	case "+":
+		switch x := a.(type) {
+		case string:
+			if y, ok := b.(string); ok {
+				return x + y, nil
+			}
+			return nil, typeError("can only concatenate str (not \"%s\") to str", typeName(b))
+		case *List:
+			if y, ok := b.(*List); ok {
+				items := make([]any, 0, len(x.Items)+len(y.Items))
+				return &List{Items: append(append(items, x.Items...), y.Items...)}, nil
+			}
+			return nil, typeError("can only concatenate list (not \"%s\") to list", typeName(b))
+		case *Tuple:
+			if y, ok := b.(*Tuple); ok {
+				items := make([]any, 0, len(x.Items)+len(y.Items))
+				return &Tuple{Items: append(append(items, x.Items...), y.Items...)}, nil
+			}
+			return nil, typeError("can only concatenate tuple (not \"%s\") to tuple", typeName(b))
+		}
+	case "*":
+		if n, ok := intOf(b); ok {
+			if v, ok, err := repeatSeq(a, n); ok {
+				return v, err
+			}
+		}
+		if n, ok := intOf(a); ok {
+			if v, ok, err := repeatSeq(b, n); ok {
+				return v, err
+			}
+		}
+		if _, ok := a.(string); ok {
+			return nil, typeError("can't multiply sequence by non-int of type '%s'", typeName(b))
+		}
+	case "%":
+		if s, ok := a.(string); ok {
+			return percentFormat(s, b)
+		}
+	}
+	return nil, unsupported(op, a, b)
+}
+
+func repeatSeq(v any, n int64) (any, bool, error) {
+	if n < 0 {
+		n = 0
+	}
+	switch x := v.(type) {
+	case string:
+		if int64(len(x))*n > maxSeqLen {
+			return nil, true, newRuntimeError("MemoryError", "string repetition result too large")
+		}
+		return strings.Repeat(x, int(n)), true, nil
+	case *List:
+		if int64(len(x.Items))*n > maxSeqLen/8 {
+			return nil, true, newRuntimeError("MemoryError", "list repetition result too large")
+		}
+		items := make([]any, 0, len(x.Items)*int(n))
+		for i := int64(0); i < n; i++ {
+			items = append(items, x.Items...)
+		}
+		return &List{Items: items}, true, nil
+	case *Tuple:
+		if int64(len(x.Items))*n > maxSeqLen/8 {
+			return nil, true, newRuntimeError("MemoryError", "tuple repetition result too large")
+		}
+		items := make([]any, 0, len(x.Items)*int(n))
+		for i := int64(0); i < n; i++ {
+			items = append(items, x.Items...)
+		}
+		return &Tuple{Items: items}, true, nil
+	}
+	return nil, false, nil
+}
+
+func numOp(op string, a, b any) (any, error) {
+	_, af := a.(float64)
+	_, bf := b.(float64)
+	if !af && !bf && op != "/" {
+		x, xok := intOf(a)
+		y, yok := intOf(b)
+		if xok && yok {
+			if v, ok, err := smallIntOp(op, x, y); ok {
+				return v, err
+			}
+		}
+		return bigIntOp(op, toBig(a), toBig(b))
+	}
+	x, _ := toFloat(a)
+	y, _ := toFloat(b)
+	switch op {
+	case "+":
+		return x + y, nil
+	case "-":
+		return x - y, nil
+	case "*":
+		return x * y, nil
+	case "/":
+		if y == 0 {
+			return nil, newRuntimeError(KindZeroDiv, "division by zero")
+		}
+		return x / y, nil
+	case "//":
+		if y == 0 {
+			return nil, newRuntimeError(KindZeroDiv, "float floor division by zero")
+		}
+		return math.Floor(x / y), nil
+	case "%":
+		if y == 0 {
+			return nil, newRuntimeError(KindZeroDiv, "float modulo")
+		}
+		return floatMod(x, y), nil
+	case "**":
+		if x == 0 && y < 0 {
+			return nil, newRuntimeError(KindZeroDiv, "0.0 cannot be raised to a negative power")
+		}
+		return math.Pow(x, y), nil
+	}
+	return nil, unsupported(op, a, b)
+}
+
+func floatMod(x, y float64) float64 {
+	m := math.Mod(x, y)
+	if m != 0 && (m < 0) != (y < 0) {
+		m += y
+	}
+	if m == 0 {
+		m = math.Copysign(0, y)
+	}
+	return m
+}
+
+func smallIntOp(op string, x, y int64) (any, bool, error) {
+	switch op {
+	case "+":
+		s := x + y
+		if (s > x) == (y > 0) {
+			return s, true, nil
+		}
+	case "-":
+		s := x - y
+		if (s < x) == (y > 0) {
+			return s, true, nil
+		}
+	case "*":
+		if x == 0 || y == 0 {
+			return int64(0), true, nil
+		}
+		p := x * y
+		if p/y == x && !(x == -1 && y == math.MinInt64) && !(y == -1 && x == math.MinInt64) {
+			return p, true, nil
+		}
+	case "//", "%":
+		if y == 0 {
+			return nil, true, newRuntimeError(KindZeroDiv, "integer division or modulo by zero")
+		}
+		if x == math.MinInt64 && y == -1 {
+			return nil, false, nil
+		}
+		q, m := x/y, x%y
+		if m != 0 && (m < 0) != (y < 0) {
+			q--
+			m += y
+		}
+		if op == "//" {
+			return q, true, nil
+		}
+		return m, true, nil
+	case "**":
+		if y < 0 {
+			if x == 0 {
+				return nil, true, newRuntimeError(KindZeroDiv, "0.0 cannot be raised to a negative power")
+			}
+			return math.Pow(float64(x), float64(y)), true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func bigIntOp(op string, x, y *big.Int) (any, error) {
+	z := new(big.Int)
+	switch op {
+	case "+":
+		z.Add(x, y)
+	case "-":
+		z.Sub(x, y)
+	case "*":
+		if x.BitLen()+y.BitLen() > maxIntBits {
+			return nil, newRuntimeError("OverflowError", "integer too large")
+		}
+		z.Mul(x, y)
+	case "//", "%":
+		if y.Sign() == 0 {
+			return nil, newRuntimeError(KindZeroDiv, "integer division or modulo by zero")
+		}
+		q, m := new(big.Int), new(big.Int)
+		q.DivMod(x, y, m) // Euclidean: m >= 0
+		if m.Sign() != 0 && y.Sign() < 0 {
+			q.Add(q, big.NewInt(1))
+			m.Add(m, y)
+		}
+		if op == "//" {
+			return normBig(q), nil
+		}
+		return normBig(m), nil
+	case "**":
+		if y.Sign() < 0 {
+			fx, _ := new(big.Float).SetInt(x).Float64()
+			fy, _ := new(big.Float).SetInt(y).Float64()
+			return math.Pow(fx, fy), nil
+		}
+		if y.Sign() == 0 {
+			return int64(1), nil
+		}
+		if x.CmpAbs(big.NewInt(1)) <= 0 {
+			if x.Sign() < 0 && y.Bit(0) == 0 {
+				return int64(1), nil
+			}
+			return normBig(x), nil
+		}
+		if !y.IsInt64() || int64(x.BitLen())*y.Int64() > maxIntBits {
+			return nil, newRuntimeError("OverflowError", "integer too large")
+		}
+		z.Exp(x, y, nil)
+	default:
+		return nil, unsupported(op, x, y)
+	}
+	return normBig(z), nil
+}
+
+// truthy is Python's bool().
+func truthy(v any) (bool, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case nil:
+		return false, nil
+	case string:
+		return x != "", nil
+	case int64:
+		return x != 0, nil
+	case float64:
+		return x != 0, nil
+	case *big.Int:
+		return x.Sign() != 0, nil
+	case *List:
+		return len(x.Items) > 0, nil
+	case *Tuple:
+		return len(x.Items) > 0, nil
+	case *Dict:
+		return x.Len() > 0, nil
+	case *Range:
+		return x.length() > 0, nil
+	case *Undefined:
+		if x.kind == undefStrict {
+			return false, x.err()
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// equal is Python's ==.
+func equal(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case nil:
+		return b == nil
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x == y
+		}
+	}
+	if isNumber(a) && isNumber(b) {
+		if isIntLike(a) && isIntLike(b) {
+			return toBig(a).Cmp(toBig(b)) == 0
+		}
+		x, _ := toFloat(a)
+		y, _ := toFloat(b)
+		return x == y
+	}
+	switch x := a.(type) {
+	case *List:
+		y, ok := b.(*List)
+		return ok && equalSlices(x.Items, y.Items)
+	case *Tuple:
+		y, ok := b.(*Tuple)
+		return ok && equalSlices(x.Items, y.Items)
+	case *Dict:
+		y, ok := b.(*Dict)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i, k := range x.keys {
+			v, ok := y.Get(k)
+			if !ok || !equal(x.vals[i], v) {
+				return false
+			}
+		}
+		return true
+	case *Undefined:
+		_, ok := b.(*Undefined)
+		return ok
+	case *Range:
+		y, ok := b.(*Range)
+		return ok && equalSlices(rangeItems(x), rangeItems(y))
+	}
+	return a == b
+}
+
+func equalSlices(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// compareValues returns -1, 0 or 1 for the Python ordering of a and b.
+func compareValues(op string, a, b any) (int, error) {
+	if isNumber(a) && isNumber(b) {
+		if x, ok := a.(int64); ok {
+			if y, ok := b.(int64); ok {
+				return cmpOrdered(x, y), nil
+			}
+		}
+		if isIntLike(a) && isIntLike(b) {
+			return toBig(a).Cmp(toBig(b)), nil
+		}
+		x, _ := toFloat(a)
+		y, _ := toFloat(b)
+		if math.IsNaN(x) || math.IsNaN(y) {
+			return 2, nil
+		}
+		return cmpOrdered(x, y), nil
+	}
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y), nil
+		}
+	case *List:
+		if y, ok := b.(*List); ok {
+			return compareSlices(op, x.Items, y.Items)
+		}
+	case *Tuple:
+		if y, ok := b.(*Tuple); ok {
+			return compareSlices(op, x.Items, y.Items)
+		}
+	}
+	return 0, typeError("'%s' not supported between instances of '%s' and '%s'", op, typeName(a), typeName(b))
+}
+
+func cmpOrdered[T int64 | float64](x, y T) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+func compareSlices(op string, a, b []any) (int, error) {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if equal(a[i], b[i]) {
+			continue
+		}
+		return compareValues(op, a[i], b[i])
+	}
+	return cmpOrdered(int64(len(a)), int64(len(b))), nil
+}
+
+// compareOp evaluates a comparison operator.
+func compareOp(op string, a, b any) (bool, error) {
+	if u, ok := a.(*Undefined); ok && u.kind == undefStrict {
+		return false, u.err()
+	}
+	if u, ok := b.(*Undefined); ok && u.kind == undefStrict {
+		return false, u.err()
+	}
+	switch op {
+	case "==":
+		return equal(a, b), nil
+	case "!=":
+		return !equal(a, b), nil
+	case "in":
+		return contains(b, a)
+	case "notin":
+		ok, err := contains(b, a)
+		return !ok, err
+	}
+	if u, ok := a.(*Undefined); ok {
+		return false, u.err()
+	}
+	if u, ok := b.(*Undefined); ok {
+		return false, u.err()
+	}
+	c, err := compareValues(op, a, b)
+	if err != nil {
+		return false, err
+	}
+	if c == 2 {
+		return false, nil
+	}
+	switch op {
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	case ">=":
+		return c >= 0, nil
+	}
+	return false, fmt.Errorf("unknown operator %s", op)
+}
+
+// contains is Python's `item in container`.
+func contains(container, item any) (bool, error) {
+	switch c := container.(type) {
+	case string:
+		s, ok := item.(string)
+		if !ok {
+			return false, typeError("'in <string>' requires string as left operand, not %s", typeName(item))
+		}
+		return strings.Contains(c, s), nil
+	case *List:
+		for _, it := range c.Items {
+			if equal(it, item) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case *Tuple:
+		for _, it := range c.Items {
+			if equal(it, item) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case *Dict:
+		if _, err := hashKey(item); err != nil {
+			return false, err
+		}
+		_, ok := c.Get(item)
+		return ok, nil
+	case *Range:
+		n, ok := intOf(item)
+		if !ok {
+			return false, nil
+		}
+		for _, it := range rangeItems(c) {
+			if it.(int64) == n {
+				return true, nil
+			}
+		}
+		return false, nil
+	case *Namespace:
+		return contains(c.attrs, item)
+	case *Undefined:
+		if c.kind == undefStrict {
+			return false, c.err()
+		}
+		return false, nil
+	}
+	return false, typeError("argument of type '%s' is not iterable", typeName(container))
+}
+
+// length is Python's len().
+func length(v any) (int, error) {
+	switch x := v.(type) {
+	case string:
+		return utf8.RuneCountInString(x), nil
+	case *List:
+		return len(x.Items), nil
+	case *Tuple:
+		return len(x.Items), nil
+	case *Dict:
+		return x.Len(), nil
+	case *Range:
+		return int(x.length()), nil
+	case *Namespace:
+		return x.attrs.Len(), nil
+	case *Undefined:
+		if x.kind == undefStrict {
+			return 0, x.err()
+		}
+		return 0, nil
+	}
+	return 0, typeError("object of type '%s' has no len()", typeName(v))
+}
+
+// iterate returns the items Python's iter() would produce. Lists are
+// returned without copying.
+func iterate(v any) ([]any, error) {
+	switch x := v.(type) {
+	case *List:
+		return x.Items, nil
+	case *Tuple:
+		return x.Items, nil
+	case *Dict:
+		return x.Keys(), nil
+	case string:
+		out := make([]any, 0, len(x))
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, nil
+	case *Range:
+		if x.length() > maxSeqLen/8 {
+			return nil, newRuntimeError("MemoryError", "range too large")
+		}
+		return rangeItems(x), nil
+	case *Namespace:
+		return x.attrs.Keys(), nil
+	case *Undefined:
+		if x.kind == undefStrict {
+			return nil, x.err()
+		}
+		return nil, nil
+	}
+	return nil, typeError("'%s' object is not iterable", typeName(v))
+}
+
+// strValue converts v to str for output, rejecting strict undefined.
+func strValue(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case *Undefined:
+		if x.kind == undefStrict {
+			return "", x.err()
+		}
+		return "", nil
+	}
+	return pyStr(v), nil
+}

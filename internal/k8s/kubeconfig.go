@@ -1,0 +1,61 @@
+package k8s
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// LoadRESTConfig reads the kubeconfig the way kubectl does (the KUBECONFIG
+// list, else ~/.kube/config) and returns the config of kubeContext, or of
+// the current context when kubeContext is empty.
+func LoadRESTConfig(getenv func(string) string, kubeContext string) (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kc := getenv("KUBECONFIG"); kc != "" {
+		rules.Precedence = filepath.SplitList(kc)
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		if kubeContext != "" {
+			return nil, fmt.Errorf("load kubeconfig for context %q: %w", kubeContext, err)
+		}
+		return nil, fmt.Errorf("load kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
+
+// ServerVersion returns the API server's version as "MAJOR.MINOR.PATCH".
+func (c *Clients) ServerVersion() (string, error) {
+	v, err := c.Discovery.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("get server version: %w", err)
+	}
+	s := strings.TrimPrefix(v.GitVersion, "v")
+	if i := strings.IndexAny(s, "-+"); i >= 0 {
+		s = s[:i]
+	}
+	return s, nil
+}
+
+// APIVersions lists the served group versions and group/version/Kind
+// triples, as Helm's .Capabilities.APIVersions expects.
+func (c *Clients) APIVersions() ([]string, error) {
+	_, lists, err := c.Discovery.ServerGroupsAndResources()
+	if err != nil && len(lists) == 0 {
+		return nil, fmt.Errorf("discover API resources: %w", err)
+	}
+	var out []string
+	for _, l := range lists {
+		out = append(out, l.GroupVersion)
+		for _, r := range l.APIResources {
+			if !strings.Contains(r.Name, "/") {
+				out = append(out, l.GroupVersion+"/"+r.Kind)
+			}
+		}
+	}
+	return out, nil
+}

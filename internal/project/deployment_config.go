@@ -1,0 +1,114 @@
+package project
+
+// DeploymentConfig is the content of a deployment.yml / deployment.yaml.
+type DeploymentConfig struct {
+	Vars               []VarsSource             `json:"vars,omitempty"`
+	When               string                   `json:"when,omitempty"`
+	Deployments        []ItemConfig             `json:"deployments,omitempty"`
+	CommonLabels       map[string]string        `json:"commonLabels,omitempty"`
+	CommonAnnotations  map[string]string        `json:"commonAnnotations,omitempty"`
+	OverrideNamespace  *string                  `json:"overrideNamespace,omitempty"`
+	Tags               []string                 `json:"tags,omitempty"`
+	IgnoreForDiff      []IgnoreForDiffRule      `json:"ignoreForDiff,omitempty"`
+	ConflictResolution []ConflictResolutionRule `json:"conflictResolution,omitempty"`
+	TemplateExcludes   []string                 `json:"templateExcludes,omitempty"`
+	SealedSecrets      Values                   `json:"sealedSecrets,omitempty"`
+}
+
+// ItemConfig is one entry of deployments in a deployment.yml.
+type ItemConfig struct {
+	Path                 *string          `json:"path,omitempty"`
+	Include              *string          `json:"include,omitempty"`
+	Git                  *GitInclude      `json:"git,omitempty"`
+	Oci                  *OciInclude      `json:"oci,omitempty"`
+	Tags                 []string         `json:"tags,omitempty"`
+	Barrier              bool             `json:"barrier,omitempty"`
+	Message              string           `json:"message,omitempty"`
+	WaitReadiness        bool             `json:"waitReadiness,omitempty"`
+	WaitReadinessObjects []ObjectSelector `json:"waitReadinessObjects,omitempty"`
+	Vars                 []VarsSource     `json:"vars,omitempty"`
+	SkipDeleteIfTags     bool             `json:"skipDeleteIfTags,omitempty"`
+	OnlyRender           bool             `json:"onlyRender,omitempty"`
+	AlwaysDeploy         bool             `json:"alwaysDeploy,omitempty"`
+	DeleteObjects        []ObjectSelector `json:"deleteObjects,omitempty"`
+	When                 string           `json:"when,omitempty"`
+	PassVars             bool             `json:"passVars,omitempty"`
+	Args                 Values           `json:"args,omitempty"`
+}
+
+// GitInclude is a git include of a deployment item.
+type GitInclude struct {
+	URL    string `json:"url"`
+	Ref    Values `json:"ref,omitempty"`
+	SubDir string `json:"subDir,omitempty"`
+}
+
+// OciInclude is an OCI include of a deployment item.
+type OciInclude struct {
+	URL    string `json:"url"`
+	Ref    Values `json:"ref,omitempty"`
+	SubDir string `json:"subDir,omitempty"`
+}
+
+// ObjectSelector names objects in waitReadinessObjects and deleteObjects.
+type ObjectSelector struct {
+	Group     string `json:"group,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// IgnoreForDiffRule removes fields from diffs for matching objects.
+type IgnoreForDiffRule struct {
+	FieldPath      StringOrList `json:"fieldPath,omitempty"`
+	FieldPathRegex StringOrList `json:"fieldPathRegex,omitempty"`
+	Group          *string      `json:"group,omitempty"`
+	Kind           *string      `json:"kind,omitempty"`
+	Name           *string      `json:"name,omitempty"`
+	Namespace      *string      `json:"namespace,omitempty"`
+}
+
+// ConflictResolutionRule decides what happens when a field is owned by
+// another field manager.
+type ConflictResolutionRule struct {
+	FieldPath      StringOrList `json:"fieldPath,omitempty"`
+	FieldPathRegex StringOrList `json:"fieldPathRegex,omitempty"`
+	Manager        StringOrList `json:"manager,omitempty"`
+	Group          *string      `json:"group,omitempty"`
+	Kind           *string      `json:"kind,omitempty"`
+	Name           *string      `json:"name,omitempty"`
+	Namespace      *string      `json:"namespace,omitempty"`
+	// Action is "ignore" or "force-apply".
+	Action string `json:"action"`
+}
+
+// VarsSource is one entry of a vars list.
+type VarsSource struct {
+	IgnoreMissing bool   `json:"ignoreMissing,omitempty"`
+	NoOverride    bool   `json:"noOverride,omitempty"`
+	When          string `json:"when,omitempty"`
+	Sensitive     *bool  `json:"sensitive,omitempty"`
+	TargetPath    string `json:"targetPath,omitempty"`
+
+	Values            Values                   `json:"values,omitempty"`
+	File              *string                  `json:"file,omitempty"`
+	SystemEnvVars     Values                   `json:"systemEnvVars,omitempty"`
+	ClusterConfigMap  *ClusterObjectVarsSource `json:"clusterConfigMap,omitempty"`
+	ClusterSecret     *ClusterObjectVarsSource `json:"clusterSecret,omitempty"`
+	Git               Values                   `json:"git,omitempty"`
+	ClusterObject     Values                   `json:"clusterObject,omitempty"`
+	HTTP              Values                   `json:"http,omitempty"`
+	AwsSecretsManager Values                   `json:"awsSecretsManager,omitempty"`
+	GcpSecretManager  Values                   `json:"gcpSecretManager,omitempty"`
+	AzureKeyVault     Values                   `json:"azureKeyVault,omitempty"`
+	Vault             Values                   `json:"vault,omitempty"`
+}
+
+// ClusterObjectVarsSource selects a ConfigMap or Secret key to load vars
+// from.
+type ClusterObjectVarsSource struct {
+	Name      string            `json:"name,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Namespace string            `json:"namespace"`
+	Key       string            `json:"key"`
+}

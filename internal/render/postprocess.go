@@ -1,0 +1,48 @@
+package render
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/project"
+)
+
+// postProcess adds the labels and annotations Kluctl manages: common labels
+// and annotations, tags, the discriminator and the item folder.
+func postProcess(p *project.Project, it *project.Item, objs []*unstructured.Unstructured) {
+	labels := map[string]string{}
+	for k, v := range it.CommonLabels {
+		labels[k] = v
+	}
+	for i, t := range it.Tags {
+		labels[fmt.Sprintf("%s%d", k8s.LabelTagPrefix, i)] = t
+	}
+	if d := p.Target.Discriminator; d != "" {
+		labels[k8s.LabelDiscriminator] = d
+	}
+	annotations := map[string]string{}
+	for k, v := range it.CommonAnnotations {
+		annotations[k] = v
+	}
+	annotations[k8s.AnnotationDeploymentItemDir] = p.ItemDirLabel(it)
+	if it.Config.SkipDeleteIfTags {
+		annotations[k8s.AnnotationSkipDeleteIfTags] = "true"
+	}
+	for _, o := range objs {
+		o.SetLabels(merged(o.GetLabels(), labels))
+		o.SetAnnotations(merged(o.GetAnnotations(), annotations))
+	}
+}
+
+func merged(base, add map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(add))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range add {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package result
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+)
+
+// Result is the outcome of diff, deploy, prune or delete, modelled on
+// Kluctl's CommandResult.
+type Result struct {
+	// Command is the command that produced the result (deploy, diff, ...).
+	Command string `json:"command,omitempty"`
+	// Target is the name of the deployed target.
+	Target string `json:"target,omitempty"`
+	// DryRun is true when nothing was changed in the cluster.
+	DryRun bool `json:"dryRun,omitempty"`
+	// NewObjects did not exist before and were (or would be) created.
+	NewObjects []k8s.ObjectRef `json:"newObjects,omitempty"`
+	// ChangedObjects existed and were (or would be) changed.
+	ChangedObjects []ChangedObject `json:"changedObjects,omitempty"`
+	// AppliedHookObjects are the hook objects that were applied.
+	AppliedHookObjects []k8s.ObjectRef `json:"appliedHookObjects,omitempty"`
+	// DeletedObjects were (or would be) deleted.
+	DeletedObjects []k8s.ObjectRef `json:"deletedObjects,omitempty"`
+	// OrphanObjects carry the target's discriminator but were not rendered.
+	OrphanObjects []k8s.ObjectRef `json:"orphanObjects,omitempty"`
+	// Errors are per-object errors; a non-empty list fails the command.
+	Errors []ObjectMessage `json:"errors,omitempty"`
+	// Warnings are per-object warnings (lost field ownership, API warnings).
+	Warnings []ObjectMessage `json:"warnings,omitempty"`
+}
+
+// ChangedObject is an existing object with its field changes.
+type ChangedObject struct {
+	Ref     k8s.ObjectRef `json:"ref"`
+	Changes []diff.Change `json:"changes,omitempty"`
+}
+
+// ObjectMessage is a warning or error about one object; Ref is empty for
+// messages that concern no single object.
+type ObjectMessage struct {
+	Ref     k8s.ObjectRef `json:"ref"`
+	Message string        `json:"message"`
+}
+
+// ObjectError is the error form of an ObjectMessage.
+type ObjectError struct {
+	Ref     k8s.ObjectRef
+	Message string
+}
+
+func (e *ObjectError) Error() string {
+	if e.Ref == (k8s.ObjectRef{}) {
+		return e.Message
+	}
+	return fmt.Sprintf("%s: %s", e.Ref, e.Message)
+}
+
+// Err returns the per-object errors joined (each an *ObjectError), or nil.
+func (r *Result) Err() error {
+	var errs []error
+	for _, m := range r.Errors {
+		errs = append(errs, &ObjectError{Ref: m.Ref, Message: m.Message})
+	}
+	return errors.Join(errs...)
+}
+
+// Sort orders every list by object reference so that output is stable.
+func (r *Result) Sort() {
+	sortRefs(r.NewObjects)
+	sortRefs(r.AppliedHookObjects)
+	sortRefs(r.DeletedObjects)
+	sortRefs(r.OrphanObjects)
+	sort.SliceStable(r.ChangedObjects, func(i, j int) bool { return refLess(r.ChangedObjects[i].Ref, r.ChangedObjects[j].Ref) })
+	sortMessages(r.Errors)
+	sortMessages(r.Warnings)
+}
+
+func sortRefs(l []k8s.ObjectRef) {
+	sort.SliceStable(l, func(i, j int) bool { return refLess(l[i], l[j]) })
+}
+
+func sortMessages(l []ObjectMessage) {
+	sort.SliceStable(l, func(i, j int) bool {
+		if l[i].Ref != l[j].Ref {
+			return refLess(l[i].Ref, l[j].Ref)
+		}
+		return l[i].Message < l[j].Message
+	})
+}
+
+func refLess(a, b k8s.ObjectRef) bool {
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if a.Group != b.Group {
+		return a.Group < b.Group
+	}
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return a.Name < b.Name
+}
+
+// ValidateResult is the outcome of validate.
+type ValidateResult struct {
+	// Target is the name of the validated target.
+	Target string `json:"target,omitempty"`
+	// Ready is true when every object exists and is ready.
+	Ready bool `json:"ready"`
+	// Objects holds the status of each rendered object.
+	Objects []ObjectStatus `json:"objects,omitempty"`
+	// Errors and Warnings repeat the objects' messages, flattened.
+	Errors   []ObjectMessage `json:"errors,omitempty"`
+	Warnings []ObjectMessage `json:"warnings,omitempty"`
+}
+
+// ObjectStatus is the readiness of one object.
+type ObjectStatus struct {
+	Ref      k8s.ObjectRef `json:"ref"`
+	Ready    bool          `json:"ready"`
+	Warnings []string      `json:"warnings,omitempty"`
+	Errors   []string      `json:"errors,omitempty"`
+}
+
+// Err returns an error when the validation failed.
+func (v *ValidateResult) Err() error {
+	if v.Ready && len(v.Errors) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, m := range v.Errors {
+		errs = append(errs, &ObjectError{Ref: m.Ref, Message: m.Message})
+	}
+	for _, o := range v.Objects {
+		if !o.Ready && len(o.Errors) == 0 {
+			errs = append(errs, &ObjectError{Ref: o.Ref, Message: "not ready"})
+		}
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("validation failed"))
+	}
+	return errors.Join(errs...)
+}
