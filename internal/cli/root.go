@@ -91,7 +91,12 @@ func startCPUProfile(path string) (func(), error) {
 // Main runs the CLI with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, io *iostreams.IOStreams) int {
-	f := &factory.Factory{IO: io, Getenv: os.Getenv, Version: Version}
+	return MainWithEnv(ctx, args, io, os.Getenv)
+}
+
+// MainWithEnv is Main with an explicit environment, for in-process tests.
+func MainWithEnv(ctx context.Context, args []string, io *iostreams.IOStreams, getenv func(string) string) int {
+	f := &factory.Factory{IO: io, Getenv: getenv, Version: Version}
 	return run(ctx, f, args)
 }
 

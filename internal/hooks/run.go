@@ -35,6 +35,17 @@ type Outcome struct {
 	Warnings map[k8s.ObjectRef][]string
 }
 
+// Error is the failure of one hook object.
+type Error struct {
+	Ref k8s.ObjectRef
+	Err error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("hook %s: %v", e.Ref, e.Err) }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
 // Run runs hooks (one phase, already in order): first it deletes the hooks
 // with policy before-hook-creation, then applies each hook and waits for it
 // (unless hook-wait is false), then deletes hooks per hook-succeeded and
@@ -50,7 +61,7 @@ func Run(ctx context.Context, a *apply.Applier, hooks []*Hook, opts RunOptions) 
 		ref := k8s.RefOf(h.Object)
 		deleted, err := a.Delete(ctx, ref, apply.DeleteOptions{Wait: true})
 		if err != nil {
-			return out, fmt.Errorf("hook %s: %w", ref, err)
+			return out, &Error{Ref: ref, Err: err}
 		}
 		if deleted {
 			out.Deleted = append(out.Deleted, ref)
@@ -72,7 +83,7 @@ func Run(ctx context.Context, a *apply.Applier, hooks []*Hook, opts RunOptions) 
 			out.Warnings[ref] = append(out.Warnings[ref], res.Warnings...)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("hook %w", err))
+			errs = append(errs, &Error{Ref: ref, Err: err})
 			break
 		}
 		out.Applied = append(out.Applied, ref)
@@ -86,7 +97,7 @@ func Run(ctx context.Context, a *apply.Applier, hooks []*Hook, opts RunOptions) 
 		_, err = readiness.Wait(ctx, a.Clients(), ref, readiness.WaitOptions{Timeout: timeout})
 		done = append(done, waited{h, err == nil})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("hook %s failed: %w", ref, err))
+			errs = append(errs, &Error{Ref: ref, Err: fmt.Errorf("failed: %w", err)})
 			break
 		}
 	}
@@ -98,7 +109,7 @@ func Run(ctx context.Context, a *apply.Applier, hooks []*Hook, opts RunOptions) 
 		ref := k8s.RefOf(w.h.Object)
 		deleted, err := a.Delete(ctx, ref, apply.DeleteOptions{})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("hook %s: %w", ref, err))
+			errs = append(errs, &Error{Ref: ref, Err: err})
 		} else if deleted {
 			out.Deleted = append(out.Deleted, ref)
 		}

@@ -121,6 +121,12 @@ func (r *renderer) getattr(obj any, name string) (any, error) {
 		case "caller":
 			return x.def.caller, nil
 		}
+	case *Tuple:
+		for i, fn := range x.fields {
+			if fn == name {
+				return x.Items[i], nil
+			}
+		}
 	case *pyDatetime:
 		if v, ok := x.attr(name); ok {
 			return v, nil

@@ -104,7 +104,8 @@ func (e *unaryExpr) eval(r *renderer, f *frame) (any, error) {
 	if e.op == "+" {
 		if isNumber(v) {
 			if b, ok := v.(bool); ok {
-				return intOf(b)
+				n, _ := intOf(b)
+				return n, nil
 			}
 			return v, nil
 		}

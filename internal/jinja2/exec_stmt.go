@@ -270,6 +270,9 @@ func (r *renderer) runFor(s *forStmt, f *frame, it any, depth int, w *output) er
 }
 
 func (s *blockStmt) exec(r *renderer, f *frame, w *output) error {
+	if r.run.parent != nil {
+		return nil // the extended template renders the blocks
+	}
 	chain := r.run.blocks[s.name]
 	if len(chain) == 0 {
 		chain = []blockRef{{s, r.tmpl}}

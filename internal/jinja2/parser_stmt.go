@@ -10,6 +10,15 @@ func (p *parser) parse() ([]stmt, error) {
 	return p.subparse(nil)
 }
 
+// parseStatements parses the body of a block statement after its tag.
+func (p *parser) parseStatements(end []string) ([]stmt, error) {
+	p.skipOp(":")
+	if _, err := p.expectKind(tBlockEnd, "end of statement block"); err != nil {
+		return nil, err
+	}
+	return p.subparse(end)
+}
+
 func (p *parser) atEndToken(end []string) bool {
 	for _, e := range end {
 		if p.isName(strings.TrimPrefix(e, "name:")) {
@@ -166,7 +175,7 @@ func (p *parser) parseStatement() ([]stmt, error) {
 		if _, err := p.parseExpression(true); err != nil {
 			return nil, err
 		}
-		body, err := p.subparse([]string{"name:endautoescape"})
+		body, err := p.parseStatements([]string{"name:endautoescape"})
 		if err != nil {
 			return nil, err
 		}
@@ -281,11 +290,11 @@ func (p *parser) parseFor() (stmt, error) {
 		}
 	}
 	s.recursive = p.skipName("recursive")
-	if s.body, err = p.subparse([]string{"name:endfor", "name:else"}); err != nil {
+	if s.body, err = p.parseStatements([]string{"name:endfor", "name:else"}); err != nil {
 		return nil, err
 	}
 	if p.next().val != "endfor" {
-		if s.els, err = p.subparse([]string{"name:endfor"}); err != nil {
+		if s.els, err = p.parseStatements([]string{"name:endfor"}); err != nil {
 			return nil, err
 		}
 		p.next()
@@ -302,7 +311,7 @@ func (p *parser) parseIf() (stmt, error) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := p.subparse([]string{"name:elif", "name:else", "name:endif"})
+		body, err := p.parseStatements([]string{"name:elif", "name:else", "name:endif"})
 		if err != nil {
 			return nil, err
 		}
@@ -313,7 +322,7 @@ func (p *parser) parseIf() (stmt, error) {
 			continue
 		}
 		if t.val == "else" {
-			if s.els, err = p.subparse([]string{"name:endif"}); err != nil {
+			if s.els, err = p.parseStatements([]string{"name:endif"}); err != nil {
 				return nil, err
 			}
 			p.next()
@@ -350,7 +359,7 @@ func (p *parser) parseSet() (stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := p.subparse([]string{"name:endset"})
+	body, err := p.parseStatements([]string{"name:endset"})
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +398,7 @@ func (p *parser) parseSignature(d *macroDef) error {
 
 func (p *parser) parseMacroBody(d *macroDef, end string) error {
 	start := p.i
-	body, err := p.subparse([]string{"name:" + end})
+	body, err := p.parseStatements([]string{"name:" + end})
 	if err != nil {
 		return err
 	}
@@ -454,7 +463,7 @@ func (p *parser) parseFilterBlock() (stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := p.subparse([]string{"name:endfilter"})
+	body, err := p.parseStatements([]string{"name:endfilter"})
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +493,7 @@ func (p *parser) parseWith() (stmt, error) {
 		s.targets = append(s.targets, t)
 		s.values = append(s.values, v)
 	}
-	body, err := p.subparse([]string{"name:endwith"})
+	body, err := p.parseStatements([]string{"name:endwith"})
 	if err != nil {
 		return nil, err
 	}
@@ -605,7 +614,7 @@ func (p *parser) parseBlock() (stmt, error) {
 	if p.isOp("-") {
 		return nil, p.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.", line)
 	}
-	if b.body, err = p.subparse([]string{"name:endblock"}); err != nil {
+	if b.body, err = p.parseStatements([]string{"name:endblock"}); err != nil {
 		return nil, err
 	}
 	p.next()

@@ -27,7 +27,10 @@ import (
 type List struct{ Items []any }
 
 // Tuple is an immutable Python tuple.
-type Tuple struct{ Items []any }
+type Tuple struct {
+	Items  []any
+	fields []string // attribute names of a named tuple (groupby)
+}
 
 // Dict is an insertion-ordered Python dict; values of this type are shared by
 // reference.

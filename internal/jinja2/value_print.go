@@ -98,7 +98,7 @@ func writeRepr(b *strings.Builder, v any) {
 	case *Module:
 		fmt.Fprintf(b, "<TemplateModule %s>", pyRepr(x.name))
 	case *loopObj:
-		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index0+1, x.length)
+		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index0+1, x.len())
 	case *builtinFunc:
 		fmt.Fprintf(b, "<built-in function %s>", x.name)
 	case *boundMethod:

@@ -186,11 +186,11 @@ func toGenericMap(v any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeJSONValue(b)
+	x, err := decodeJSONValue(b)
 	if err != nil {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
+	m, _ := x.(map[string]any)
 	if m == nil {
 		m = map[string]any{}
 	}

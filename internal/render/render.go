@@ -33,17 +33,25 @@ type Options struct {
 
 // Render renders every item of the project.
 func Render(ctx context.Context, p *project.Project, opts Options) (*Result, error) {
-	outDir := opts.OutputDir
-	if outDir == "" {
-		tmp, err := os.MkdirTemp("", "kluctl-render-")
-		if err != nil {
-			return nil, err
+	// Render into a fresh folder; only a successful render replaces
+	// OutputDir, so a failed one leaves nothing half-written behind.
+	parent := os.TempDir()
+	if opts.OutputDir != "" {
+		parent = filepath.Dir(filepath.Clean(opts.OutputDir))
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return nil, fmt.Errorf("create render output dir: %w", err)
 		}
-		defer os.RemoveAll(tmp)
-		outDir = tmp
-	} else if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create render output dir: %w", err)
 	}
+	outDir, err := os.MkdirTemp(parent, ".kluctl-render-")
+	if err != nil {
+		return nil, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			os.RemoveAll(outDir)
+		}
+	}()
 
 	res := &Result{
 		Target:             p.Target.Name,
@@ -80,6 +88,15 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 	}
 	if err := runBounded(ctx, opts.Concurrency, jobs); err != nil {
 		return nil, err
+	}
+	if opts.OutputDir != "" {
+		if err := os.RemoveAll(opts.OutputDir); err != nil {
+			return nil, fmt.Errorf("replace render output dir: %w", err)
+		}
+		if err := os.Rename(outDir, opts.OutputDir); err != nil {
+			return nil, fmt.Errorf("write render output dir: %w", err)
+		}
+		keep = true
 	}
 	return res, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -273,6 +274,38 @@ func TestWriteOutput(t *testing.T) {
 	}
 	if got := len(parseObjects(t, data)); got != 3 {
 		t.Errorf("%s holds %d objects, want 3", p, got)
+	}
+}
+
+func TestRenderConcurrently(t *testing.T) {
+	root, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chartFile := filepath.Join(root, "local-chart", "helm-chart.yaml")
+	cfg, err := LoadConfig(chartFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := RenderOptions{ProjectRoot: root, ChartFile: chartFile, KubeVersion: "1.34.2"}
+	want, err := Render(context.Background(), cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	outs := make([][]byte, 4)
+	errs := make([]error, len(outs))
+	for i := range outs {
+		wg.Go(func() { outs[i], errs[i] = Render(context.Background(), cfg, opts) })
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if diff := cmp.Diff(string(want), string(outs[i])); diff != "" {
+			t.Errorf("render %d differs (-want +got):\n%s", i, diff)
+		}
 	}
 }
 

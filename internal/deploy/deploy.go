@@ -1,0 +1,220 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kluctl-go/kluctl/internal/apply"
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/live"
+	"github.com/kluctl-go/kluctl/internal/prune"
+	"github.com/kluctl-go/kluctl/internal/render"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// Deploy applies the items of res and returns what changed. With
+// opts.DryRun nothing is changed and the result says what would change.
+// The error joins the per-object errors (see result.Result.Err); a nil
+// result with an error means the run could not start (e.g. the API server
+// is unreachable).
+func Deploy(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
+	cmd := "deploy"
+	if opts.DryRun {
+		cmd = "deploy (dry-run)"
+	}
+	return run(ctx, c, res, opts, cmd)
+}
+
+// Diff returns what Deploy would change: the same run as a server-side
+// dry-run, with orphans.
+func Diff(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
+	opts.DryRun = true
+	opts.Prune = false
+	return run(ctx, c, res, opts, "diff")
+}
+
+// runner holds the state of one deploy or diff run.
+type runner struct {
+	c          *k8s.Clients
+	res        *render.Result
+	opts       Options
+	applier    *apply.Applier
+	live       live.Objects
+	rec        *recorder
+	diffOpts   diff.Options
+	sem        chan struct{}
+	abort      atomic.Bool
+	namespaces map[string]bool
+	crdKinds   map[schema.GroupKind]bool
+}
+
+// deployed reports whether an item's objects are applied in this run.
+func deployed(it *render.Item) bool {
+	return !it.OnlyRender && (!it.Excluded || it.AlwaysDeploy)
+}
+
+func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, cmd string) (*result.Result, error) {
+	def := DefaultOptions()
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = def.Concurrency
+	}
+	if opts.ReadinessTimeout <= 0 {
+		opts.ReadinessTimeout = def.ReadinessTimeout
+	}
+	masker := diff.NewMasker(res.SensitiveValues)
+	r := &runner{
+		c: c, res: res, opts: opts,
+		applier: apply.New(c, apply.Options{
+			DryRun: opts.DryRun, ForceApply: opts.ForceApply,
+			ReplaceOnError: opts.ReplaceOnError, ForceReplaceOnError: opts.ForceReplaceOnError,
+			ConflictResolution: res.ConflictResolution,
+		}),
+		rec:        newRecorder(masker),
+		diffOpts:   diff.Options{IgnoreForDiff: res.IgnoreForDiff, Masker: masker},
+		sem:        make(chan struct{}, opts.Concurrency),
+		namespaces: map[string]bool{},
+		crdKinds:   map[schema.GroupKind]bool{},
+	}
+	var objs []*unstructured.Unstructured
+	for _, it := range res.Items {
+		if deployed(it) {
+			objs = append(objs, it.Objects...)
+		}
+	}
+	r.indexCreated(objs)
+	lv, err := live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	r.live = lv
+
+	r.applyItems(ctx)
+
+	if !opts.NoOrphans && res.Discriminator != "" && !r.abort.Load() {
+		r.orphans(ctx)
+	}
+	out := r.rec.res
+	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
+	out.Sort()
+	return &out, out.Err()
+}
+
+// applyItems runs the items in parallel, waiting at every barrier.
+func (r *runner) applyItems(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, it := range r.res.Items {
+		if r.aborted(ctx) {
+			break
+		}
+		if deployed(it) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.item(ctx, it)
+			}()
+		}
+		if it.Barrier {
+			wg.Wait()
+		}
+	}
+	wg.Wait()
+}
+
+func (r *runner) orphans(ctx context.Context) {
+	refs, warnings, err := prune.Orphans(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
+	r.rec.warn(k8s.ObjectRef{}, warnings...)
+	if err != nil {
+		r.rec.fail(k8s.ObjectRef{}, err)
+		return
+	}
+	r.rec.mu.Lock()
+	r.rec.res.OrphanObjects = refs
+	r.rec.mu.Unlock()
+	if !r.opts.Prune || len(refs) == 0 || r.rec.hadErrors() {
+		return
+	}
+	deleted, err := prune.Delete(ctx, r.c, refs, prune.Options{DryRun: r.opts.DryRun, Concurrency: r.opts.Concurrency})
+	r.rec.deleted(deleted...)
+	for _, e := range joined(err) {
+		r.rec.fail(k8s.ObjectRef{}, e)
+	}
+}
+
+// indexCreated remembers the namespaces and CRD kinds this run creates, so
+// that a dry-run can simulate objects that depend on them.
+func (r *runner) indexCreated(objs []*unstructured.Unstructured) {
+	for _, o := range objs {
+		gk := o.GroupVersionKind().GroupKind()
+		switch gk {
+		case schema.GroupKind{Kind: "Namespace"}:
+			r.namespaces[o.GetName()] = true
+		case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:
+			g, _, _ := unstructured.NestedString(o.Object, "spec", "group")
+			k, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")
+			r.crdKinds[schema.GroupKind{Group: g, Kind: k}] = true
+		}
+	}
+}
+
+// willExist reports whether err is about a namespace or CRD created by this
+// run (only relevant for dry-runs, where they are never created).
+func (r *runner) willExist(err error) bool {
+	var se apierrors.APIStatus
+	if apierrors.IsNotFound(err) && errors.As(err, &se) {
+		if d := se.Status().Details; d != nil && d.Kind == "namespaces" && r.namespaces[d.Name] {
+			return true
+		}
+	}
+	var nk *meta.NoKindMatchError
+	if errors.As(err, &nk) && r.crdKinds[nk.GroupKind] {
+		return true
+	}
+	return false
+}
+
+// aborted reports whether no further work should start.
+func (r *runner) aborted(ctx context.Context) bool {
+	return r.abort.Load() || ctx.Err() != nil
+}
+
+// fail records err for ref and decides whether the run must stop: with
+// --abort-on-error, or when the API server is unreachable (every further
+// request would fail the same way).
+func (r *runner) fail(ctx context.Context, ref k8s.ObjectRef, err error) {
+	r.rec.fail(ref, err)
+	var ue *url.Error
+	if r.opts.AbortOnError || ctx.Err() != nil || errors.As(err, &ue) {
+		r.abort.Store(true)
+	}
+}
+
+func (r *runner) acquire(ctx context.Context) bool {
+	select {
+	case r.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *runner) release() { <-r.sem }
+
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

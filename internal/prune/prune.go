@@ -1,0 +1,246 @@
+package prune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kluctl-go/kluctl/internal/apply"
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/render"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// Options configures Prune, DeleteTarget and Delete.
+type Options struct {
+	// DryRun reports what would be deleted and sends dry-run deletes.
+	DryRun bool
+	// Wait waits until each rank of deleted objects is gone before deleting
+	// the next (e.g. workloads before their namespace).
+	Wait bool
+	// Timeout bounds waiting for one object to disappear.
+	Timeout time.Duration
+	// Concurrency bounds parallel requests; default 16.
+	Concurrency int
+	// InclusionHasTags is true when tag filters were given; objects of
+	// items with skipDeleteIfTags (or kluctl.io/skip-delete-if-tags) are
+	// then kept by delete.
+	InclusionHasTags bool
+}
+
+// DefaultOptions returns the options of a plain prune or delete.
+func DefaultOptions() Options {
+	return Options{Wait: true, Concurrency: 16}
+}
+
+// renderedSet indexes the rendered objects of every item, including
+// excluded and only-render items, by reference.
+type renderedSet struct {
+	exact   map[k8s.ObjectRef]bool
+	byName  map[k8s.ObjectRef]bool // namespace cleared, for cluster-scoped kinds
+	protect map[k8s.ObjectRef]bool // objects of items protected from delete
+}
+
+func newRenderedSet(res *render.Result, include func(*render.Item) bool) renderedSet {
+	s := renderedSet{exact: map[k8s.ObjectRef]bool{}, byName: map[k8s.ObjectRef]bool{}}
+	for _, it := range res.Items {
+		if !include(it) {
+			continue
+		}
+		for _, o := range it.Objects {
+			s.add(k8s.RefOf(o))
+		}
+	}
+	return s
+}
+
+func (s renderedSet) add(r k8s.ObjectRef) {
+	r = r.Key()
+	s.exact[r] = true
+	r.Namespace = ""
+	s.byName[r] = true
+}
+
+func (s renderedSet) has(r k8s.ObjectRef) bool {
+	r = r.Key()
+	if s.exact[r] {
+		return true
+	}
+	if r.Namespace == "" {
+		return s.byName[r]
+	}
+	return false
+}
+
+// Orphans returns the objects owned by the target (its discriminator,
+// applied by kluctl, no ownerReferences, not skip-delete) that no item of
+// res renders. Objects of excluded items count as rendered.
+func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
+	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
+	if err != nil {
+		return nil, warnings, err
+	}
+	rendered := newRenderedSet(res, func(*render.Item) bool { return true })
+	var out []k8s.ObjectRef
+	for _, o := range owned {
+		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) || rendered.has(o.Ref) {
+			continue
+		}
+		out = append(out, o.Ref)
+	}
+	return out, warnings, nil
+}
+
+// Deletable returns every object the target owns that delete may remove:
+// owned as for Orphans, except objects of excluded items and, when tag
+// filters are given, objects protected by skipDeleteIfTags.
+func Deletable(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
+	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
+	if err != nil {
+		return nil, warnings, err
+	}
+	excluded := newRenderedSet(res, func(it *render.Item) bool {
+		return it.Excluded || (opts.InclusionHasTags && it.SkipDeleteIfTags)
+	})
+	var out []k8s.ObjectRef
+	for _, o := range owned {
+		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) || excluded.has(o.Ref) {
+			continue
+		}
+		if opts.InclusionHasTags {
+			if b, err := strconv.ParseBool(o.Meta.Annotations[k8s.AnnotationSkipDeleteIfTags]); err == nil && b {
+				continue
+			}
+		}
+		out = append(out, o.Ref)
+	}
+	return out, warnings, nil
+}
+
+// Prune finds the orphans of res and deletes them.
+func Prune(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
+	orphans, warnings, err := Orphans(ctx, c, res, opts)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	out := &result.Result{Command: "prune", Target: res.Target, DryRun: opts.DryRun, OrphanObjects: orphans}
+	return finish(ctx, c, res, out, orphans, warnings, opts)
+}
+
+// DeleteTarget deletes every object res's target owns.
+func DeleteTarget(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
+	refs, warnings, err := Deletable(ctx, c, res, opts)
+	if err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	out := &result.Result{Command: "delete", Target: res.Target, DryRun: opts.DryRun}
+	return finish(ctx, c, res, out, refs, warnings, opts)
+}
+
+func finish(ctx context.Context, c *k8s.Clients, res *render.Result, out *result.Result, refs []k8s.ObjectRef, warnings []string, opts Options) (*result.Result, error) {
+	m := diff.NewMasker(res.SensitiveValues)
+	for _, w := range warnings {
+		out.Warnings = append(out.Warnings, result.ObjectMessage{Message: m.String(w)})
+	}
+	deleted, err := Delete(ctx, c, refs, opts)
+	out.DeletedObjects = deleted
+	for _, e := range unwrapJoined(err) {
+		msg := result.ObjectMessage{Message: m.String(e.Error())}
+		var oe *objectError
+		if errors.As(e, &oe) {
+			msg = result.ObjectMessage{Ref: oe.ref, Message: m.String(oe.err.Error())}
+		}
+		out.Errors = append(out.Errors, msg)
+	}
+	out.Sort()
+	return out, out.Err()
+}
+
+type objectError struct {
+	ref k8s.ObjectRef
+	err error
+}
+
+func (e *objectError) Error() string { return e.err.Error() }
+func (e *objectError) Unwrap() error { return e.err }
+
+func unwrapJoined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// Delete deletes refs in reverse apply order: rank by rank, highest
+// (ingresses, workloads) first, namespaces last; objects of one rank in
+// parallel. With opts.Wait each rank is gone before the next starts. It
+// returns the deleted objects and the per-object errors joined.
+func Delete(ctx context.Context, c *k8s.Clients, refs []k8s.ObjectRef, opts Options) ([]k8s.ObjectRef, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 16
+	}
+	a := apply.New(c, apply.Options{DryRun: opts.DryRun})
+	byRank := map[int][]k8s.ObjectRef{}
+	for _, r := range refs {
+		rk := apply.Rank(r.GroupKind())
+		byRank[rk] = append(byRank[rk], r)
+	}
+	ranks := make([]int, 0, len(byRank))
+	for r := range byRank {
+		ranks = append(ranks, r)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(ranks)))
+
+	var mu sync.Mutex
+	var deleted []k8s.ObjectRef
+	var errs []error
+	sem := make(chan struct{}, opts.Concurrency)
+	for _, rk := range ranks {
+		var wg sync.WaitGroup
+		for _, ref := range byRank[rk] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+				ok, err := a.Delete(ctx, ref, apply.DeleteOptions{Wait: opts.Wait, Timeout: opts.Timeout})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, &objectError{ref: ref, err: err})
+				} else if ok {
+					deleted = append(deleted, ref)
+				}
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("delete: %w", ctx.Err()))
+			break
+		}
+	}
+	return deleted, errors.Join(errs...)
+}
+
+// RefsOf returns the references of objs.
+func RefsOf(objs []*unstructured.Unstructured) []k8s.ObjectRef {
+	out := make([]k8s.ObjectRef, len(objs))
+	for i, o := range objs {
+		out[i] = k8s.RefOf(o)
+	}
+	return out
+}
