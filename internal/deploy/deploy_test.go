@@ -1,9 +1,18 @@
 package deploy_test
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kluctl-go/kluctl/internal/deploy"
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/render"
+	"github.com/kluctl-go/kluctl/internal/result"
 )
 
 func TestDeployNewThenUnchanged(t *testing.T) {
@@ -36,5 +45,173 @@ spec:
 	}
 	if len(r.NewObjects) != 0 || len(r.ChangedObjects) != 0 {
 		t.Fatalf("second deploy: want no changes, got %+v", r)
+	}
+}
+
+func TestDiffShowsExactlyTheChangedField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	cm := func(v string) *render.Result {
+		return e.result(disc, e.objects(disc, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: NS, labels: {app: x}}
+data: {a: "`+v+`", b: keep}
+`))
+	}
+	if _, err := deploy.Deploy(e.ctx(), e.c, cm("1"), deploy.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := deploy.Diff(e.ctx(), e.c, cm("2"), deploy.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []result.ChangedObject{{
+		Ref:     k8s.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: e.ns, Name: "cm"},
+		Changes: []diff.Change{{Type: diff.ChangeUpdate, JSONPath: "data.a", UnifiedDiff: "-1\n+2"}},
+	}}
+	if d := cmp.Diff(want, r.ChangedObjects); d != "" {
+		t.Errorf("changed objects (-want +got):\n%s", d)
+	}
+	if !r.DryRun || len(r.NewObjects) != 0 {
+		t.Errorf("want a dry-run with no new objects, got %+v", r)
+	}
+	if got := e.get("v1", "ConfigMap", e.ns, "cm"); got.Object["data"].(map[string]any)["a"] != "1" {
+		t.Error("diff must not change the cluster")
+	}
+}
+
+func TestSecretValuesAppearInNoOutput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	sec := func(pw string) *render.Result {
+		r := e.result(disc, e.objects(disc, `
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: NS}
+stringData: {password: `+pw+`, user: admin-user-name}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: NS}
+data: {dsn: "postgres://admin:`+pw+`@db"}
+`))
+		r.SensitiveValues = []string{pw}
+		return r
+	}
+	r, err := deploy.Deploy(e.ctx(), e.c, sec("first-s3cret-pw"), deploy.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := deploy.Diff(e.ctx(), e.c, sec("second-s3cret-pw"), deploy.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := outputs(t, r) + outputs(t, r2)
+	for _, leak := range []string{"s3cret", base64.StdEncoding.EncodeToString([]byte("first-s3cret-pw")), base64.StdEncoding.EncodeToString([]byte("second-s3cret-pw")), "admin-user-name", base64.StdEncoding.EncodeToString([]byte("admin-user-name"))} {
+		if strings.Contains(out, leak) {
+			t.Errorf("output leaks %q:\n%s", leak, out)
+		}
+	}
+	changed := map[string]bool{}
+	for _, c := range r2.ChangedObjects {
+		for _, ch := range c.Changes {
+			changed[c.Ref.Kind+" "+ch.JSONPath] = true
+		}
+	}
+	if !changed["Secret data.password"] || changed["Secret data.user"] || !changed["ConfigMap data.dsn"] {
+		t.Errorf("want the password and dsn shown as changed (masked), the user not; got %v", changed)
+	}
+}
+
+func TestCRDAndCustomResourceInOneItem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	group := e.ns + ".example.com"
+	res := e.result(disc, e.objects(disc, `
+apiVersion: `+group+`/v1
+kind: Widget
+metadata: {name: w1, namespace: NS}
+spec: {size: 3}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.`+group+`}
+spec:
+  group: `+group+`
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`))
+	r, err := deploy.Diff(e.ctx(), e.c, res, deploy.DefaultOptions())
+	if err != nil {
+		t.Fatalf("diff before the CRD exists: %v", err)
+	}
+	if len(r.NewObjects) != 2 {
+		t.Errorf("diff: want CRD and CR as new, got %v", r.NewObjects)
+	}
+	r, err = deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions())
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	if len(r.NewObjects) != 2 {
+		t.Errorf("deploy: want 2 new objects, got %v", r.NewObjects)
+	}
+	if e.get(group+"/v1", "Widget", e.ns, "w1") == nil {
+		t.Error("custom resource was not created")
+	}
+}
+
+func TestImmutableFieldNeedsForceReplace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	job := func(image string) *render.Result {
+		return e.result(disc, e.objects(disc, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j, namespace: NS}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: `+image+`}]
+`))
+	}
+	if _, err := deploy.Deploy(e.ctx(), e.c, job("busybox:1"), deploy.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := deploy.Deploy(e.ctx(), e.c, job("busybox:2"), deploy.DefaultOptions())
+	if err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Fatalf("want an immutable field error naming the job, got %v", err)
+	}
+	opts := deploy.DefaultOptions()
+	opts.ReplaceOnError = true
+	if _, err := deploy.Deploy(e.ctx(), e.c, job("busybox:2"), opts); err == nil {
+		t.Fatal("replace-on-error (update) cannot change an immutable field, want an error")
+	}
+	opts.ForceReplaceOnError = true
+	r, err := deploy.Deploy(e.ctx(), e.c, job("busybox:2"), opts)
+	if err != nil {
+		t.Fatalf("force-replace-on-error: %v", err)
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0].Message, "re-created") {
+		t.Errorf("want a warning about the re-creation, got %v", r.Warnings)
+	}
+	got := e.get("batch/v1", "Job", e.ns, "j")
+	cs, _, _ := unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
+	if cs[0].(map[string]any)["image"] != "busybox:2" {
+		t.Errorf("job not replaced: %v", cs)
 	}
 }

@@ -1,17 +1,22 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/render"
+	"github.com/kluctl-go/kluctl/internal/result"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -51,11 +56,14 @@ func (e *env) objects(disc, docs string) []*unstructured.Unstructured {
 		if strings.TrimSpace(d) == "" {
 			continue
 		}
-		var m map[string]any
-		if err := yaml.Unmarshal([]byte(d), &m); err != nil {
+		j, err := yaml.YAMLToJSON([]byte(d))
+		if err != nil {
 			e.t.Fatalf("parse fixture: %v\n%s", err, d)
 		}
-		o := &unstructured.Unstructured{Object: m}
+		o := &unstructured.Unstructured{}
+		if err := o.UnmarshalJSON(j); err != nil {
+			e.t.Fatalf("parse fixture: %v\n%s", err, d)
+		}
 		if disc != "" {
 			l := o.GetLabels()
 			if l == nil {
@@ -76,4 +84,37 @@ func (e *env) result(disc string, items ...[]*unstructured.Unstructured) *render
 		r.Items = append(r.Items, &render.Item{Dir: "item", Objects: objs})
 	}
 	return r
+}
+
+// get reads an object from the cluster; nil when it does not exist.
+func (e *env) get(apiVersion, kind, ns, name string) *unstructured.Unstructured {
+	e.t.Helper()
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
+	ri, _, err := e.c.Resource(gvk, ns)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o, err := ri.Get(context.Background(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+// outputs renders r in every output format, for leak checks.
+func outputs(t *testing.T, r *result.Result) string {
+	t.Helper()
+	var b bytes.Buffer
+	for _, f := range []string{result.FormatJSON, result.FormatYAML, result.FormatText} {
+		if err := result.Write(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := result.PrintText(&b, r, true); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -177,3 +177,21 @@ func TestMatchPath(t *testing.T) {
 		t.Error("FormatPath of special key")
 	}
 }
+
+func TestSensitiveValueHidesPreviousValue(t *testing.T) {
+	cm := func(dsn string) *unstructured.Unstructured {
+		return obj(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"},
+			"data": map[string]any{"dsn": dsn, "list": []any{dsn}}})
+	}
+	changes, err := Object(cm("pg://u:old-pass@db"), cm("pg://u:new-pass@db"), nil, Options{Masker: NewMasker([]string{"new-pass"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Change{
+		{Type: ChangeUpdate, JSONPath: "data.dsn", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db"},
+		{Type: ChangeUpdate, JSONPath: "data.list[0]", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db"},
+	}
+	if d := cmp.Diff(want, changes); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}

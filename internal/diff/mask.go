@@ -105,3 +105,56 @@ func (m *Masker) Changes(changes []Change) {
 		changes[i].JSONPath = m.String(changes[i].JSONPath)
 	}
 }
+
+// Pair masks sensitive values in two normalised objects in place before
+// they are compared. A string of newObj that contains a sensitive value is
+// masked; the old string at the same path is masked as a whole when it
+// differs, because it likely holds the previous, unknown secret.
+func (m *Masker) Pair(oldObj, newObj map[string]any) {
+	if m == nil || len(m.values) == 0 {
+		return
+	}
+	m.pair(oldObj, newObj)
+}
+
+func (m *Masker) pair(a, b any) (any, any) {
+	switch bv := b.(type) {
+	case map[string]any:
+		am, _ := a.(map[string]any)
+		for k, v := range bv {
+			na, nb := m.pair(am[k], v)
+			bv[k] = nb
+			if _, ok := am[k]; ok {
+				am[k] = na
+			}
+		}
+		return a, b
+	case []any:
+		al, _ := a.([]any)
+		for i, v := range bv {
+			var old any
+			if i < len(al) {
+				old = al[i]
+			}
+			na, nb := m.pair(old, v)
+			bv[i] = nb
+			if i < len(al) {
+				al[i] = na
+			}
+		}
+		return a, b
+	case string:
+		masked := m.String(bv)
+		if masked == bv {
+			return a, b
+		}
+		if as, ok := a.(string); ok {
+			if as == bv {
+				return masked, masked
+			}
+			return maskOld, masked
+		}
+		return a, masked
+	}
+	return a, b
+}

@@ -30,6 +30,7 @@ func Object(live, applied, local *unstructured.Unstructured, opts Options) ([]Ch
 	if IsSecret(applied) {
 		MaskSecretPair(a, b)
 	}
+	opts.Masker.Pair(a, b)
 	changes := Objects(a, b)
 	opts.Masker.Changes(changes)
 	return changes, nil

@@ -33,7 +33,7 @@ func TestParse(t *testing.T) {
 			ann: map[string]string{
 				"kluctl.io/hook": "post-deploy", "kluctl.io/hook-weight": "-5",
 				"kluctl.io/hook-delete-policy": "hook-succeeded,hook-failed",
-				"kluctl.io/hook-wait": "false", "kluctl.io/hook-timeout": "90s",
+				"kluctl.io/hook-wait":          "false", "kluctl.io/hook-timeout": "90s",
 			},
 			want: &Hook{Hooks: map[string]bool{PostDeploy: true}, Weight: -5, DeletePolicies: map[string]bool{HookSucceeded: true, HookFailed: true}, Timeout: 90 * time.Second},
 		},

@@ -17,7 +17,7 @@ func hasMethod(obj any, name string) bool {
 	case string:
 		return strMethods[name]
 	case *List:
-		return listMethods[name]
+		return obj.(*List).view == "" && listMethods[name]
 	case *Dict:
 		return dictMethods[name]
 	case *cycler:
@@ -169,7 +169,7 @@ func (r *renderer) getitem(obj any, key any) (any, error) {
 			return v, nil
 		}
 	case *List:
-		if i, ok := seqIndex(len(x.Items), key); ok {
+		if i, ok := seqIndex(len(x.Items), key); ok && x.view == "" {
 			return x.Items[i], nil
 		}
 	case *Tuple:

@@ -170,7 +170,7 @@ func filterUnique(r *renderer, f *frame, v any, a *args) (any, error) {
 		}
 		out = append(out, it)
 	}
-	return &List{Items: out}, nil
+	return newGenerator("do_unique", out), nil
 }
 
 func minMax(wantMax bool) filterFunc {
@@ -281,7 +281,7 @@ func filterMap(r *renderer, f *frame, v any, a *args) (any, error) {
 			return nil, err
 		}
 	}
-	return &List{Items: out}, nil
+	return newGenerator("sync_do_map", out), nil
 }
 
 func selectReject(attrMode, want bool) filterFunc {
@@ -325,7 +325,7 @@ func selectReject(attrMode, want bool) filterFunc {
 				out = append(out, it)
 			}
 		}
-		return &List{Items: out}, nil
+		return newGenerator("select_or_reject", out), nil
 	}
 }
 
@@ -340,11 +340,13 @@ func filterSum(r *renderer, f *frame, v any, a *args) (any, error) {
 	}
 	if attr, ok := a.get(0, "attribute"); ok && attr != nil {
 		get := r.attrGetter(attr, false, nil, false)
+		mapped := make([]any, len(items))
 		for i, it := range items {
-			if items[i], err = get(it); err != nil {
+			if mapped[i], err = get(it); err != nil {
 				return nil, err
 			}
 		}
+		items = mapped
 	}
 	for _, it := range items {
 		if total, err = r.binOp("+", total, it); err != nil {
@@ -396,6 +398,9 @@ func filterFirst(r *renderer, f *frame, v any, a *args) (any, error) {
 }
 
 func filterLast(r *renderer, f *frame, v any, a *args) (any, error) {
+	if _, ok := v.(*Generator); ok {
+		return nil, typeError("'generator' object is not reversible")
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
@@ -449,7 +454,7 @@ func filterSlice(r *renderer, f *frame, v any, a *args) (any, error) {
 		}
 		out = append(out, &List{Items: tmp})
 	}
-	return &List{Items: out}, nil
+	return newGenerator("sync_do_slice", out), nil
 }
 
 func filterBatch(r *renderer, f *frame, v any, a *args) (any, error) {
@@ -481,7 +486,7 @@ func filterBatch(r *renderer, f *frame, v any, a *args) (any, error) {
 		}
 		out = append(out, &List{Items: tmp})
 	}
-	return &List{Items: out}, nil
+	return newGenerator("do_batch", out), nil
 }
 
 func filterDictsort(r *renderer, f *frame, v any, a *args) (any, error) {
@@ -526,9 +531,10 @@ func filterItems(r *renderer, f *frame, v any, a *args) (any, error) {
 		if x.kind == undefStrict {
 			return nil, x.err()
 		}
-		return &List{}, nil
+		return newGenerator("do_items", nil), nil
 	case *Dict:
-		return dictMethod(x, "items", a)
+		items, _ := dictMethod(x, "items", a)
+		return newGenerator("do_items", items.(*List).Items), nil
 	}
 	return nil, typeError("Can only get item pairs from a mapping.")
 }
@@ -541,6 +547,7 @@ func filterReverse(r *renderer, f *frame, v any, a *args) (any, error) {
 		}
 		return string(runes), nil
 	}
+	_, isGen := v.(*Generator)
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
@@ -549,7 +556,10 @@ func filterReverse(r *renderer, f *frame, v any, a *args) (any, error) {
 	for i, it := range items {
 		out[len(items)-1-i] = it
 	}
-	return &List{Items: out}, nil
+	if isGen {
+		return &List{Items: out}, nil
+	}
+	return newGenerator("list_reverseiterator", out), nil
 }
 
 func filterDefault(r *renderer, f *frame, v any, a *args) (any, error) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 func filterAbs(r *renderer, f *frame, v any, a *args) (any, error) {
@@ -367,6 +368,9 @@ func writeJSON(b *strings.Builder, v any, o *jsonOptions, level int) error {
 	case string:
 		writeJSONString(b, x, o.htmlSafe)
 	case *List, *Tuple:
+		if l, ok := x.(*List); ok && l.view != "" {
+			return typeError("Object of type %s is not JSON serializable", l.view)
+		}
 		items, _ := iterate(x)
 		if len(items) == 0 {
 			b.WriteString("[]")
@@ -390,8 +394,9 @@ func writeJSON(b *strings.Builder, v any, o *jsonOptions, level int) error {
 			return nil
 		}
 		type kv struct {
-			k string
-			v any
+			k    string
+			orig any
+			v    any
 		}
 		items := make([]kv, 0, x.Len())
 		for i, k := range x.keys {
@@ -399,10 +404,20 @@ func writeJSON(b *strings.Builder, v any, o *jsonOptions, level int) error {
 			if err != nil {
 				return err
 			}
-			items = append(items, kv{ks, x.vals[i]})
+			items = append(items, kv{ks, k, x.vals[i]})
 		}
 		if o.sortKeys {
-			sort.SliceStable(items, func(i, j int) bool { return items[i].k < items[j].k })
+			var sortErr error
+			sort.SliceStable(items, func(i, j int) bool {
+				c, err := compareValues("<", items[i].orig, items[j].orig)
+				if err != nil && sortErr == nil {
+					sortErr = err
+				}
+				return c < 0
+			})
+			if sortErr != nil {
+				return sortErr
+			}
 		}
 		b.WriteByte('{')
 		for i, it := range items {
@@ -474,7 +489,70 @@ func sortedRepr(v any) string {
 }
 
 func filterPprint(r *renderer, f *frame, v any, a *args) (any, error) {
-	return sortedRepr(v), nil
+	var b strings.Builder
+	pprintFormat(&b, v, 0, 0)
+	return b.String(), nil
+}
+
+// pprintFormat follows Python's pprint.PrettyPrinter (width 80, indent 1,
+// sorted dicts).
+func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
+	rep := sortedRepr(v)
+	if utf8.RuneCountInString(rep) <= 80-indent-allowance {
+		b.WriteString(rep)
+		return
+	}
+	switch x := v.(type) {
+	case *Dict:
+		b.WriteByte('{')
+		keys := x.Keys()
+		sort.SliceStable(keys, func(i, j int) bool {
+			c, err := compareValues("<", keys[i], keys[j])
+			return err == nil && c < 0
+		})
+		ind := indent + 1
+		for i, k := range keys {
+			last := i == len(keys)-1
+			kr := sortedRepr(k)
+			b.WriteString(kr)
+			b.WriteString(": ")
+			val, _ := x.Get(k)
+			al := 1
+			if last {
+				al = allowance + 1
+			}
+			pprintFormat(b, val, ind+utf8.RuneCountInString(kr)+2, al)
+			if !last {
+				b.WriteString(",\n" + strings.Repeat(" ", ind))
+			}
+		}
+		b.WriteByte('}')
+	case *List, *Tuple:
+		items, _ := iterate(x)
+		open, end := "[", "]"
+		if _, ok := x.(*Tuple); ok {
+			open, end = "(", ")"
+			if len(items) == 1 {
+				end = ",)"
+			}
+		}
+		b.WriteString(open)
+		ind := indent + 1
+		for i, it := range items {
+			last := i == len(items)-1
+			al := 1
+			if last {
+				al = allowance + len(end)
+			}
+			if i > 0 {
+				b.WriteString(",\n" + strings.Repeat(" ", ind))
+			}
+			pprintFormat(b, it, ind, al)
+		}
+		b.WriteString(end)
+	default:
+		b.WriteString(rep)
+	}
 }
 
 func filterXmlattr(r *renderer, f *frame, v any, a *args) (any, error) {
@@ -520,7 +598,7 @@ func builtinFilters() map[string]filterFunc {
 	m := map[string]filterFunc{
 		"abs":            filterAbs,
 		"attr":           filterAttr,
-		"batch":          filterBatch,
+		"batch":          lazyFilter("do_batch", filterBatch),
 		"capitalize":     strFilter(pyCapitalize),
 		"center":         filterCenter,
 		"count":          filterLength,
@@ -537,26 +615,26 @@ func builtinFilters() map[string]filterFunc {
 		"groupby":        filterGroupby,
 		"indent":         filterIndent,
 		"int":            filterInt,
-		"items":          filterItems,
+		"items":          lazyFilter("do_items", filterItems),
 		"join":           filterJoin,
 		"last":           filterLast,
 		"length":         filterLength,
 		"list":           filterList,
 		"lower":          strFilter(strings.ToLower),
-		"map":            filterMap,
+		"map":            lazyFilter("sync_do_map", filterMap),
 		"max":            minMax(true),
 		"min":            minMax(false),
 		"pprint":         filterPprint,
 		"random":         filterFirst,
-		"reject":         selectReject(false, false),
-		"rejectattr":     selectReject(true, false),
+		"reject":         lazyFilter("select_or_reject", selectReject(false, false)),
+		"rejectattr":     lazyFilter("select_or_reject", selectReject(true, false)),
 		"replace":        filterReplace,
 		"reverse":        filterReverse,
 		"round":          filterRound,
 		"safe":           filterSafe,
-		"select":         selectReject(false, true),
-		"selectattr":     selectReject(true, true),
-		"slice":          filterSlice,
+		"select":         lazyFilter("select_or_reject", selectReject(false, true)),
+		"selectattr":     lazyFilter("select_or_reject", selectReject(true, true)),
+		"slice":          lazyFilter("sync_do_slice", filterSlice),
 		"sort":           filterSort,
 		"string":         filterString,
 		"striptags":      filterStriptags,
@@ -565,7 +643,7 @@ func builtinFilters() map[string]filterFunc {
 		"tojson":         filterTojson,
 		"trim":           filterTrim,
 		"truncate":       filterTruncate,
-		"unique":         filterUnique,
+		"unique":         lazyFilter("do_unique", filterUnique),
 		"upper":          strFilter(strings.ToUpper),
 		"urlencode":      filterUrlencode,
 		"urlize":         filterUrlize,

@@ -82,9 +82,12 @@ func filterEscape(r *renderer, f *frame, v any, a *args) (any, error) {
 }
 
 func filterIndent(r *renderer, f *frame, v any, a *args) (any, error) {
-	s, err := strValue(v)
-	if err != nil {
-		return nil, err
+	s, ok := v.(string)
+	if !ok {
+		if u, isU := v.(*Undefined); isU && u.kind != undefLenient {
+			return nil, u.err()
+		}
+		return nil, typeError("unsupported operand type(s) for +=: '%s' and 'str'", typeName(v))
 	}
 	indention := "    "
 	if w, ok := a.get(0, "width"); ok {
@@ -177,6 +180,17 @@ func filterStriptags(r *renderer, f *frame, v any, a *args) (any, error) {
 }
 
 func filterTruncate(r *renderer, f *frame, v any, a *args) (any, error) {
+	if _, isStr := v.(string); !isStr {
+		n, err := length(v)
+		if err != nil {
+			return nil, err
+		}
+		leeway, _ := argInt(a, 3, "leeway", 5)
+		length, _ := argInt(a, 0, "length", 255)
+		if int64(n) <= length+leeway {
+			return v, nil
+		}
+	}
 	s, err := strValue(v)
 	if err != nil {
 		return nil, err
@@ -281,9 +295,12 @@ func wrapLine(line string, width int, breakLong bool) []string {
 }
 
 func filterWordwrap(r *renderer, f *frame, v any, a *args) (any, error) {
-	s, err := strValue(v)
-	if err != nil {
-		return nil, err
+	s, ok := v.(string)
+	if !ok {
+		if u, isU := v.(*Undefined); isU && u.kind == undefStrict {
+			return nil, u.err()
+		}
+		return nil, newRuntimeError("AttributeError", fmt.Sprintf("'%s' object has no attribute 'splitlines'", typeName(v)))
 	}
 	width, err := argInt(a, 0, "width", 79)
 	if err != nil {

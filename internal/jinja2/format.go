@@ -109,7 +109,8 @@ func percentFormat(format string, values any) (any, error) {
 		}
 		b.WriteString(s)
 	}
-	if mapping == nil && next < len(pos) {
+	_, listArg := values.(*List)
+	if mapping == nil && !listArg && next < len(pos) {
 		return nil, typeError("not all arguments converted during string formatting")
 	}
 	return b.String(), nil

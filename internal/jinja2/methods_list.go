@@ -121,15 +121,15 @@ func listMethod(l *List, name string, a *args) (any, error) {
 func dictMethod(d *Dict, name string, a *args) (any, error) {
 	switch name {
 	case "keys":
-		return &List{Items: d.Keys()}, nil
+		return &List{Items: d.Keys(), view: "dict_keys"}, nil
 	case "values":
-		return &List{Items: d.Values()}, nil
+		return &List{Items: d.Values(), view: "dict_values"}, nil
 	case "items":
 		items := make([]any, len(d.keys))
 		for i, k := range d.keys {
 			items[i] = &Tuple{Items: []any{k, d.vals[i]}}
 		}
-		return &List{Items: items}, nil
+		return &List{Items: items, view: "dict_items"}, nil
 	case "get":
 		k, _ := a.get(0, "key")
 		def, _ := a.get(1, "default")

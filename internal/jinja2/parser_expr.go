@@ -11,7 +11,8 @@ type parser struct {
 	env      *Environment
 	tagStack []string
 	endStack [][]string
-	soft     int // inside an if test or inline if: unknown filters fail at runtime
+	soft     int // inside an if statement or inline if: unknown filters fail at runtime
+	unknown  []error
 	blocks   map[string]*blockStmt
 	extends  bool
 }
@@ -139,11 +140,13 @@ func (p *parser) parseExpression(withCond bool) (expr, error) {
 
 func (p *parser) parseCondExpr() (expr, error) {
 	line := p.cur().line
+	mark := len(p.unknown)
 	e1, err := p.parseOr()
 	if err != nil {
 		return nil, err
 	}
 	for p.skipName("if") {
+		p.unknown = p.unknown[:mark]
 		p.soft++
 		e2, err := p.parseOr()
 		p.soft--
@@ -152,7 +155,10 @@ func (p *parser) parseCondExpr() (expr, error) {
 		}
 		var e3 expr
 		if p.skipName("else") {
-			if e3, err = p.parseCondExpr(); err != nil {
+			p.soft++
+			e3, err = p.parseCondExpr()
+			p.soft--
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -696,7 +702,7 @@ func (p *parser) parseFilter(node expr, startInline bool) (expr, error) {
 		}
 		f.fn = p.env.filters[name]
 		if f.fn == nil && p.soft == 0 {
-			return nil, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No filter named '%s'.", name), Line: line, Syntax: true}
+			p.unknown = append(p.unknown, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No filter named '%s'.", name), Line: line, Syntax: true})
 		}
 		node = f
 	}
@@ -734,7 +740,7 @@ func (p *parser) parseTest(node expr) (expr, error) {
 	}
 	te.fn = p.env.tests[name]
 	if te.fn == nil && p.soft == 0 {
-		return nil, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No test named '%s'.", name), Line: line, Syntax: true}
+		p.unknown = append(p.unknown, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No test named '%s'.", name), Line: line, Syntax: true})
 	}
 	if negated {
 		return &notExpr{te}, nil

@@ -7,7 +7,21 @@ import (
 
 // parse parses a whole template into its top-level statements.
 func (p *parser) parse() ([]stmt, error) {
-	return p.subparse(nil)
+	body, err := p.subparse(nil)
+	if err == nil && len(p.unknown) > 0 {
+		err = p.unknown[0]
+	}
+	return body, err
+}
+
+// hard parses f in a new (not soft) compiler frame: loop bodies, macros,
+// call and filter blocks, with and block bodies.
+func (p *parser) hard(f func() error) error {
+	saved := p.soft
+	p.soft = 0
+	err := f()
+	p.soft = saved
+	return err
 }
 
 // parseStatements parses the body of a block statement after its tag.
@@ -284,13 +298,18 @@ func (p *parser) parseFor() (stmt, error) {
 		return nil, err
 	}
 	s := &forStmt{target: target, iter: iter, line: line}
-	if p.skipName("if") {
-		if s.filter, err = p.parseExpression(true); err != nil {
-			return nil, err
+	err = p.hard(func() error {
+		var err error
+		if p.skipName("if") {
+			if s.filter, err = p.parseExpression(true); err != nil {
+				return err
+			}
 		}
-	}
-	s.recursive = p.skipName("recursive")
-	if s.body, err = p.parseStatements([]string{"name:endfor", "name:else"}); err != nil {
+		s.recursive = p.skipName("recursive")
+		s.body, err = p.parseStatements([]string{"name:endfor", "name:else"})
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if p.next().val != "endfor" {
@@ -303,11 +322,11 @@ func (p *parser) parseFor() (stmt, error) {
 }
 
 func (p *parser) parseIf() (stmt, error) {
+	p.soft++
+	defer func() { p.soft-- }()
 	s := &ifStmt{line: p.next().line}
 	for {
-		p.soft++
 		test, err := p.parseTuple(false, false, nil, false)
-		p.soft--
 		if err != nil {
 			return nil, err
 		}
@@ -398,7 +417,12 @@ func (p *parser) parseSignature(d *macroDef) error {
 
 func (p *parser) parseMacroBody(d *macroDef, end string) error {
 	start := p.i
-	body, err := p.parseStatements([]string{"name:" + end})
+	var body []stmt
+	err := p.hard(func() error {
+		var err error
+		body, err = p.parseStatements([]string{"name:" + end})
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -459,11 +483,16 @@ func (p *parser) parseCallBlock() (stmt, error) {
 
 func (p *parser) parseFilterBlock() (stmt, error) {
 	line := p.next().line
-	chain, err := p.parseFilter(nil, true)
-	if err != nil {
-		return nil, err
-	}
-	body, err := p.parseStatements([]string{"name:endfilter"})
+	var chain expr
+	var body []stmt
+	err := p.hard(func() error {
+		var err error
+		if chain, err = p.parseFilter(nil, true); err != nil {
+			return err
+		}
+		body, err = p.parseStatements([]string{"name:endfilter"})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -493,7 +522,12 @@ func (p *parser) parseWith() (stmt, error) {
 		s.targets = append(s.targets, t)
 		s.values = append(s.values, v)
 	}
-	body, err := p.parseStatements([]string{"name:endwith"})
+	var body []stmt
+	err := p.hard(func() error {
+		var err error
+		body, err = p.parseStatements([]string{"name:endwith"})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -614,7 +648,11 @@ func (p *parser) parseBlock() (stmt, error) {
 	if p.isOp("-") {
 		return nil, p.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.", line)
 	}
-	if b.body, err = p.parseStatements([]string{"name:endblock"}); err != nil {
+	if err = p.hard(func() error {
+		var err error
+		b.body, err = p.parseStatements([]string{"name:endblock"})
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	p.next()

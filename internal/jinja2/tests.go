@@ -96,7 +96,7 @@ func builtinTests() map[string]testFunc {
 		},
 		"iterable": func(r *renderer, v any, a *args) (bool, error) {
 			switch v.(type) {
-			case string, *List, *Tuple, *Dict, *Range, *Namespace:
+			case string, *List, *Tuple, *Dict, *Range, *Generator:
 				return true, nil
 			case *Undefined:
 				return true, v.(*Undefined).errIfStrict()
@@ -162,7 +162,25 @@ func builtinTests() map[string]testFunc {
 			return ok && r.env.tests[s] != nil, nil
 		},
 	}
+	for _, name := range []string{"odd", "even", "defined", "undefined", "filter", "test", "none",
+		"boolean", "false", "true", "integer", "float", "lower", "upper", "string", "mapping",
+		"number", "sequence", "iterable", "escaped"} {
+		m[name] = oneArgTest(name, m[name])
+	}
 	return m
+}
+
+// oneArgTest rejects extra arguments like the Python test_* functions.
+func oneArgTest(name string, fn testFunc) testFunc {
+	return func(r *renderer, v any, a *args) (bool, error) {
+		if n := len(a.pos) + len(a.kw); n > 0 {
+			if len(a.kw) > 0 {
+				return false, typeError("test_%s() got an unexpected keyword argument '%s'", name, a.kw[0].name)
+			}
+			return false, typeError("test_%s() takes 1 positional argument but %d were given", name, n+1)
+		}
+		return fn(r, v, a)
+	}
 }
 
 func (u *Undefined) errIfStrict() error {

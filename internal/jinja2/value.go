@@ -24,7 +24,35 @@ import (
 // plus a few template objects (*Undefined, *Namespace, *Macro, loops, ...).
 
 // List is a mutable Python list; values of this type are shared by reference.
-type List struct{ Items []any }
+type List struct {
+	Items []any
+	view  string // "dict_keys", "dict_values" or "dict_items" for dict views
+}
+
+// Generator is a one-shot iterator such as the result of the map or select
+// filters: always true, without a length, empty once iterated.
+type Generator struct {
+	items []any
+	thunk func() ([]any, error) // computes items on first iteration
+	name  string
+	used  bool
+}
+
+func newGenerator(name string, items []any) *Generator { return &Generator{items: items, name: name} }
+
+// lazyFilter runs fn only when its result is first iterated, like the
+// generator functions behind Jinja2's map, select, unique, ... filters.
+func lazyFilter(name string, fn filterFunc) filterFunc {
+	return func(r *renderer, f *frame, v any, a *args) (any, error) {
+		return &Generator{name: name, thunk: func() ([]any, error) {
+			res, err := fn(r, f, v, a)
+			if err != nil {
+				return nil, err
+			}
+			return iterate(res)
+		}}, nil
+	}
+}
 
 // Tuple is an immutable Python tuple.
 type Tuple struct {
@@ -49,6 +77,9 @@ func NewDict() *Dict { return &Dict{} }
 type noneKey struct{}
 type tupleKey string
 type bigKey string
+
+// identityKey hashes objects that Python hashes by identity.
+type identityKey struct{ p any }
 
 // hashKey normalizes a value into a comparable Go value such that two Python
 // values that compare equal (1, 1.0 and True) share a key.
@@ -83,7 +114,11 @@ func hashKey(k any) (any, error) {
 		}
 		return tupleKey(s), nil
 	}
-	return nil, newRuntimeError("TypeError", fmt.Sprintf("unhashable type: '%s'", typeName(k)))
+	switch k.(type) {
+	case *List, *Dict:
+		return nil, newRuntimeError("TypeError", fmt.Sprintf("unhashable type: '%s'", typeName(k)))
+	}
+	return identityKey{k}, nil
 }
 
 func (d *Dict) find(hk any) int {
@@ -377,6 +412,8 @@ func ToGo(v any) any {
 		return out
 	case *Namespace:
 		return ToGo(x.attrs)
+	case *Generator:
+		return ToGo(&List{Items: x.items})
 	case *Undefined:
 		return nil
 	case *Range:
@@ -408,7 +445,12 @@ func typeName(v any) string {
 	case string:
 		return "str"
 	case *List:
+		if x := v.(*List); x.view != "" {
+			return x.view
+		}
 		return "list"
+	case *Generator:
+		return "generator"
 	case *Tuple:
 		return "tuple"
 	case *Dict:

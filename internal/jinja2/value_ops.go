@@ -396,6 +396,8 @@ func truthy(v any) (bool, error) {
 		return x.Len() > 0, nil
 	case *Range:
 		return x.length() > 0, nil
+	case *Generator:
+		return true, nil
 	case *Undefined:
 		if x.kind == undefStrict {
 			return false, x.err()
@@ -607,8 +609,17 @@ func contains(container, item any) (bool, error) {
 			}
 		}
 		return false, nil
-	case *Namespace:
-		return contains(c.attrs, item)
+	case *Generator:
+		items, err := iterate(c)
+		if err != nil {
+			return false, err
+		}
+		for _, it := range items {
+			if equal(it, item) {
+				return true, nil
+			}
+		}
+		return false, nil
 	case *Undefined:
 		if c.kind == undefStrict {
 			return false, c.err()
@@ -631,8 +642,6 @@ func length(v any) (int, error) {
 		return x.Len(), nil
 	case *Range:
 		return int(x.length()), nil
-	case *Namespace:
-		return x.attrs.Len(), nil
 	case *Undefined:
 		if x.kind == undefStrict {
 			return 0, x.err()
@@ -648,6 +657,17 @@ func iterate(v any) ([]any, error) {
 	switch x := v.(type) {
 	case *List:
 		return x.Items, nil
+	case *Generator:
+		if x.used {
+			return nil, nil
+		}
+		x.used = true
+		if x.thunk != nil {
+			items, err := x.thunk()
+			x.thunk = nil
+			return items, err
+		}
+		return x.items, nil
 	case *Tuple:
 		return x.Items, nil
 	case *Dict:
@@ -663,8 +683,6 @@ func iterate(v any) ([]any, error) {
 			return nil, newRuntimeError("MemoryError", "range too large")
 		}
 		return rangeItems(x), nil
-	case *Namespace:
-		return x.attrs.Keys(), nil
 	case *Undefined:
 		if x.kind == undefStrict {
 			return nil, x.err()

@@ -50,6 +50,10 @@ func writeRepr(b *strings.Builder, v any) {
 	case *big.Int:
 		b.WriteString(x.String())
 	case *List:
+		if x.view != "" {
+			b.WriteString(x.view)
+			b.WriteByte('(')
+		}
 		b.WriteByte('[')
 		for i, it := range x.Items {
 			if i > 0 {
@@ -58,6 +62,15 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, it)
 		}
 		b.WriteByte(']')
+		if x.view != "" {
+			b.WriteByte(')')
+		}
+	case *Generator:
+		if x.name == "list_reverseiterator" {
+			b.WriteString("<list_reverseiterator object at 0x7f0000000000>")
+		} else {
+			fmt.Fprintf(b, "<generator object %s at 0x7f0000000000>", x.name)
+		}
 	case *Tuple:
 		b.WriteByte('(')
 		for i, it := range x.Items {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kluctl-go/kluctl/internal/render/kustomize"
 )
 
 var kustomizationNames = []string{"kustomization.yml", "kustomization.yaml", "Kustomization"}
@@ -25,11 +25,13 @@ func prepareKustomization(dir string, overrideNamespace *string) error {
 	}
 	var k map[string]any
 	if path == "" {
-		res, err := listResources(dir)
+		gen, err := kustomize.GenerateKustomization(dir)
 		if err != nil {
 			return err
 		}
-		k = map[string]any{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": res}
+		if err := yaml.Unmarshal(gen, &k); err != nil {
+			return fmt.Errorf("generated kustomization for %s: %w", dir, err)
+		}
 		path = filepath.Join(dir, "kustomization.yml")
 	} else {
 		if overrideNamespace == nil {
@@ -59,26 +61,4 @@ func prepareKustomization(dir string, overrideNamespace *string) error {
 		return err
 	}
 	return os.WriteFile(path, out, 0o644)
-}
-
-// listResources lists the YAML files of dir that are resources, sorted.
-func listResources(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
-			continue
-		}
-		base := strings.TrimSuffix(strings.TrimSuffix(n, ".yml"), ".yaml")
-		if base == "helm-chart" || base == "helm-values" || base == "kustomization" || strings.HasPrefix(n, ".") {
-			continue
-		}
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out, nil
 }

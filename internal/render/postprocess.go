@@ -46,3 +46,26 @@ func merged(base, add map[string]string) map[string]string {
 	}
 	return out
 }
+
+// fixNamespaces gives namespaced objects of Helm charts without a namespace
+// the chart's install namespace, and drops the namespace of cluster-scoped
+// objects, as the original does.
+func fixNamespaces(scope *k8s.Scope, objs []*unstructured.Unstructured) {
+	for _, o := range objs {
+		namespaced, known := scope.Namespaced(o.GroupVersionKind())
+		if !known {
+			continue
+		}
+		if !namespaced {
+			if o.GetNamespace() != "" {
+				o.SetNamespace("")
+			}
+			continue
+		}
+		if o.GetNamespace() == "" {
+			if ns := o.GetAnnotations()[k8s.AnnotationHelmInstallNamespace]; ns != "" {
+				o.SetNamespace(ns)
+			}
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Options struct {
 	Inclusion *Inclusion
 	// Concurrency bounds parallel item rendering; 0 means 2x CPUs.
 	Concurrency int
+	// Scope tells namespaced from cluster-scoped kinds; nil means the
+	// built-in list (offline).
+	Scope *k8s.Scope
 }
 
 // Render renders every item of the project.
@@ -88,6 +91,16 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 	}
 	if err := runBounded(ctx, opts.Concurrency, jobs); err != nil {
 		return nil, err
+	}
+	scope := opts.Scope
+	if scope == nil {
+		scope = k8s.NewScope(nil)
+	}
+	for _, it := range res.Items {
+		scope.AddCRDs(it.Objects)
+	}
+	for _, it := range res.Items {
+		fixNamespaces(scope, it.Objects)
 	}
 	if opts.OutputDir != "" {
 		if err := os.RemoveAll(opts.OutputDir); err != nil {

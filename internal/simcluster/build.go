@@ -69,6 +69,9 @@ func Build(ctx context.Context, opts Options) (string, error) {
 		return "", fmt.Errorf("create build dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("create build dir: %w", err)
+	}
 	if err := buildKube(ctx, opts, tmp, logw); err != nil {
 		return "", err
 	}

@@ -20,21 +20,16 @@ const (
 	kwokPodCIDR        = "10.244.0.0/16"
 )
 
-// kwokConfig is kwok's --config: options plus the stages that play the
-// kubelet. Stages match objects by jq-like expressions and patch their status
+// kwokConfig is kwok's --config: the stages that play the kubelet. It holds
+// no KwokConfiguration, because kwok applies no defaults to one it is given;
+// options go in flags instead (see kwokArgs). Stages match objects by jq-like expressions and patch their status
 // from a Go template:
 //
 //   - node-ready: a new node becomes Ready with a large capacity;
 //   - pod-running: a pending pod on a kwok node starts all its containers;
 //   - pod-succeeded: a running pod owned by a Job exits with code 0;
 //   - pod-remove: a pod marked for deletion is deleted for good.
-const kwokConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options:
-  cidr: ` + kwokPodCIDR + `
-  nodeIP: ` + kwokNodeIP + `
----
-apiVersion: kwok.x-k8s.io/v1alpha1
+const kwokConfig = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
   name: node-ready
@@ -180,12 +175,14 @@ func writeKwokConfig(path string) error {
 }
 
 // kwokArgs are the flags of kwok: it manages only nodes carrying the kwok
-// annotation and serves nothing.
+// annotation, gives pods addresses from kwokPodCIDR and serves nothing.
 func kwokArgs(kubeconfig, configPath string) []string {
 	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--config=" + configPath,
 		"--manage-all-nodes=false",
+		"--cidr=" + kwokPodCIDR,
+		"--node-ip=" + kwokNodeIP,
 		"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=" + kwokNodeValue,
 	}
 }

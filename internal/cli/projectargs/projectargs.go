@@ -135,6 +135,7 @@ func (f *Flags) Load(ctx context.Context, fa *factory.Factory) (*Loaded, error) 
 		if ropts.APIVersions, err = out.Clients.APIVersions(); err != nil {
 			return nil, err
 		}
+		ropts.Scope = k8s.NewScope(out.Clients.Mapper)
 	}
 	out.Result, err = render.Render(ctx, p, ropts)
 	if err != nil {

@@ -33,6 +33,7 @@ class LenientUndefined(jinja2.ChainableUndefined):
 
 
 def render(case, variables, envs):
+    """Render one case; variables are fresh per case so mutations do not leak."""
     key = (case.get("strict", True), case.get("trim_blocks", False), case.get("lstrip_blocks", False))
     env = envs.get(key)
     if env is None:
@@ -44,10 +45,9 @@ def render(case, variables, envs):
             autoescape=False,
             extensions=["jinja2.ext.loopcontrols"],
         )
-        env.globals.update(variables)
         envs[key] = env
     try:
-        out = env.from_string(case["template"]).render()
+        out = env.from_string(case["template"], globals=variables).render()
         return {"ok": True, "out": out}
     except jinja2.TemplateSyntaxError as e:
         return {"ok": False, "kind": type(e).__name__, "msg": e.message or "", "line": e.lineno}

@@ -1,0 +1,97 @@
+// Package delete implements `kluctl delete`.
+package delete
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/output"
+	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	"github.com/kluctl-go/kluctl/internal/cli/prune"
+	engine "github.com/kluctl-go/kluctl/internal/prune"
+)
+
+// Options of the delete command.
+type Options struct {
+	F             *factory.Factory
+	Project       projectargs.Flags
+	Output        output.Flags
+	Yes           bool
+	DryRun        bool
+	NoWait        bool
+	Discriminator string
+}
+
+// NewCmd returns the delete command.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "delete",
+		Short: "Delete a target (or parts of it) from the corresponding cluster",
+		Long:  "Delete a target (or parts of it) from the corresponding cluster.\nObjects are located based on the target discriminator; only objects applied by kluctl are deleted.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	opts.Project.AddProjectFlags(cmd)
+	opts.Project.AddInclusionFlags(cmd)
+	opts.Project.AddRenderOutputFlag(cmd)
+	opts.Output.Add(cmd)
+	fl := cmd.Flags()
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "Performs all kubernetes API calls in dry-run mode.")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "Don't wait for deletion of objects to finish.")
+	fl.StringVar(&opts.Discriminator, "discriminator", "", "Override the discriminator used to find objects for deletion.")
+	return cmd
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
+	defer cancel()
+	loaded, err := opts.Project.Load(ctx, opts.F)
+	if err != nil {
+		return err
+	}
+	loaded.OverrideDiscriminator(opts.Discriminator)
+	if loaded.Result.Discriminator == "" {
+		return fmt.Errorf("target %q has no discriminator; delete needs one to find the target's objects", loaded.Result.Target)
+	}
+	dopts := engine.DefaultOptions()
+	dopts.DryRun = opts.DryRun
+	dopts.Wait = !opts.NoWait
+	dopts.InclusionHasTags = len(opts.Project.IncludeTags)+len(opts.Project.ExcludeTags) > 0
+	if !opts.Yes && !opts.DryRun {
+		refs, _, err := engine.Deletable(ctx, loaded.Clients, loaded.Result, dopts)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			fmt.Fprintln(opts.F.IO.ErrOut, "No objects to delete.")
+			return nil
+		}
+		if err := prune.ConfirmDeletion(opts.F, "delete", refs, loaded.ClusterName()); err != nil {
+			return err
+		}
+	}
+	res, err := engine.DeleteTarget(ctx, loaded.Clients, loaded.Result, dopts)
+	if res == nil {
+		return err
+	}
+	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("delete finished with errors: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+// Package deploy implements `kluctl deploy`.
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/output"
+	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	"github.com/kluctl-go/kluctl/internal/deploy"
+	"github.com/kluctl-go/kluctl/internal/readiness"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// Options of the deploy command.
+type Options struct {
+	F       *factory.Factory
+	Project projectargs.Flags
+	Output  output.Flags
+
+	Yes                 bool
+	DryRun              bool
+	ForceApply          bool
+	ReplaceOnError      bool
+	ForceReplaceOnError bool
+	AbortOnError        bool
+	NoWait              bool
+	Prune               bool
+	ReadinessTimeout    time.Duration
+	Discriminator       string
+}
+
+// NewCmd returns the deploy command.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Deploys a target to the corresponding cluster",
+		Long:  "Deploys a target to the corresponding cluster.\n\nIt first shows a server-side dry-run diff and asks for confirmation (--yes skips it),\nthen applies and shows what changed, including the orphan objects that prune would delete.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	opts.Project.AddProjectFlags(cmd)
+	opts.Project.AddInclusionFlags(cmd)
+	opts.Project.AddRenderOutputFlag(cmd)
+	opts.Output.Add(cmd)
+	AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
+	fl := cmd.Flags()
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "Performs all kubernetes API calls in dry-run mode.")
+	fl.BoolVar(&opts.AbortOnError, "abort-on-error", false, "Abort deploying when an error occurs instead of trying the remaining deployments")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "Don't wait for objects readiness.")
+	fl.BoolVar(&opts.Prune, "prune", false, "Prune orphaned objects directly after deploying.")
+	fl.DurationVar(&opts.ReadinessTimeout, "readiness-timeout", readiness.DefaultTimeout, "Maximum time to wait for object readiness, per object.")
+	fl.StringVar(&opts.Discriminator, "discriminator", "", "Override the target discriminator.")
+	return cmd
+}
+
+// AddApplyFlags registers the conflict and replace flags shared by deploy
+// and diff.
+func AddApplyFlags(cmd *cobra.Command, forceApply, replaceOnError, forceReplaceOnError *bool) {
+	fl := cmd.Flags()
+	fl.BoolVar(forceApply, "force-apply", false, "Force conflict resolution when applying. See documentation for details")
+	fl.BoolVar(replaceOnError, "replace-on-error", false, "When patching an object fails, try to replace it. See documentation for more details.")
+	fl.BoolVar(forceReplaceOnError, "force-replace-on-error", false, "Same as --replace-on-error, but also try to delete and re-create objects. See documentation for more details.")
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
+	defer cancel()
+	loaded, err := opts.Project.Load(ctx, opts.F)
+	if err != nil {
+		return err
+	}
+	loaded.OverrideDiscriminator(opts.Discriminator)
+	dopts := deploy.DefaultOptions()
+	dopts.DryRun = opts.DryRun
+	dopts.ForceApply = opts.ForceApply
+	dopts.ReplaceOnError = opts.ReplaceOnError
+	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
+	dopts.AbortOnError = opts.AbortOnError
+	dopts.NoWait = opts.NoWait
+	dopts.Prune = opts.Prune
+	dopts.ReadinessTimeout = opts.ReadinessTimeout
+
+	if !opts.Yes && !opts.DryRun {
+		preview, err := deploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
+		if err != nil && preview == nil {
+			return err
+		}
+		if err := result.PrintText(opts.F.IO.ErrOut, preview, opts.F.IO.ColorErr()); err != nil {
+			return err
+		}
+		if preview.Err() != nil {
+			return fmt.Errorf("the dry-run found errors, not deploying: %w", preview.Err())
+		}
+		ok, err := opts.F.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", loaded.ClusterName()))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("aborted")
+		}
+	}
+	res, err := deploy.Deploy(ctx, loaded.Clients, loaded.Result, dopts)
+	if res == nil {
+		return err
+	}
+	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("deploy finished with errors: %w", err)
+	}
+	return nil
+}

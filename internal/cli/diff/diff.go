@@ -1,0 +1,105 @@
+// Package diff implements `kluctl diff`.
+package diff
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kluctl-go/kluctl/internal/cli/deploy"
+	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/output"
+	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	enginedeploy "github.com/kluctl-go/kluctl/internal/deploy"
+	"github.com/kluctl-go/kluctl/internal/project"
+)
+
+// Options of the diff command.
+type Options struct {
+	F       *factory.Factory
+	Project projectargs.Flags
+	Output  output.Flags
+
+	ForceApply           bool
+	ReplaceOnError       bool
+	ForceReplaceOnError  bool
+	IgnoreTags           bool
+	IgnoreLabels         bool
+	IgnoreAnnotations    bool
+	IgnoreKluctlMetadata bool
+	Discriminator        string
+}
+
+// NewCmd returns the diff command.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Perform a diff between the locally rendered target and the already deployed target",
+		Long:  "Perform a diff between the locally rendered target and the already deployed target.\nThe diff is a server-side dry-run of the same applies deploy would do; orphan objects are listed too.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	opts.Project.AddProjectFlags(cmd)
+	opts.Project.AddInclusionFlags(cmd)
+	opts.Project.AddRenderOutputFlag(cmd)
+	opts.Output.Add(cmd)
+	deploy.AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.IgnoreTags, "ignore-tags", false, "Ignores changes in tags when diffing")
+	fl.BoolVar(&opts.IgnoreLabels, "ignore-labels", false, "Ignores changes in labels when diffing")
+	fl.BoolVar(&opts.IgnoreAnnotations, "ignore-annotations", false, "Ignores changes in annotations when diffing")
+	fl.BoolVar(&opts.IgnoreKluctlMetadata, "ignore-kluctl-metadata", false, "Ignores changes in Kluctl related metadata (e.g. tags, discriminators, ...)")
+	fl.StringVar(&opts.Discriminator, "discriminator", "", "Override the target discriminator.")
+	return cmd
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
+	defer cancel()
+	loaded, err := opts.Project.Load(ctx, opts.F)
+	if err != nil {
+		return err
+	}
+	loaded.OverrideDiscriminator(opts.Discriminator)
+	rules := &loaded.Result.IgnoreForDiff
+	tagRule := project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.labels\["kluctl\.io/tag-.*"\]`}}
+	if opts.IgnoreTags {
+		*rules = append(*rules, tagRule)
+	}
+	if opts.IgnoreLabels {
+		*rules = append(*rules, project.IgnoreForDiffRule{FieldPath: project.StringOrList{"metadata.labels.*"}})
+	}
+	if opts.IgnoreAnnotations {
+		*rules = append(*rules, project.IgnoreForDiffRule{FieldPath: project.StringOrList{"metadata.annotations.*"}})
+	}
+	if opts.IgnoreKluctlMetadata {
+		*rules = append(*rules, tagRule,
+			project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.labels\["kluctl\.io/discriminator"\]`}},
+			project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.annotations\["kluctl\.io/deployment-item-dir"\]`}})
+	}
+	dopts := enginedeploy.DefaultOptions()
+	dopts.ForceApply = opts.ForceApply
+	dopts.ReplaceOnError = opts.ReplaceOnError
+	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
+	res, err := enginedeploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
+	if res == nil {
+		return err
+	}
+	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("diff finished with errors: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+// Package output handles the -o/--output-format flag of the commands that
+// produce a command result: text (colored on a terminal), yaml or json, to
+// stdout or to a file given as format=path.
+package output
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kluctl-go/kluctl/internal/iostreams"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// Flags are the output flags.
+type Flags struct {
+	Formats     []string
+	ShortOutput bool
+	NoObfuscate bool
+}
+
+// Add registers the output flags on cmd.
+func (f *Flags) Add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.Formats, "output-format", "o", nil, "Specify output format and target file, in the format 'format=path'. Format can be 'text', 'yaml' or 'json'. Can be specified multiple times.")
+	fl.BoolVar(&f.ShortOutput, "short-output", false, "When using the 'text' output format (which is the default), only names of changed objects are shown instead of showing all changes.")
+	fl.BoolVar(&f.NoObfuscate, "no-obfuscate", false, "Disable obfuscation of sensitive/secret data (accepted for compatibility; secrets are always masked)")
+}
+
+type spec struct{ format, path string }
+
+// Validate checks the -o values before any work is done.
+func (f *Flags) Validate() error {
+	_, err := f.specs()
+	return err
+}
+
+func (f *Flags) specs() ([]spec, error) {
+	if len(f.Formats) == 0 {
+		return []spec{{format: result.FormatText}}, nil
+	}
+	var out []spec
+	for _, s := range f.Formats {
+		format, path, _ := strings.Cut(s, "=")
+		switch format {
+		case result.FormatText, result.FormatYAML, result.FormatJSON:
+		default:
+			return nil, fmt.Errorf("invalid --output-format %q: format must be text, yaml or json", s)
+		}
+		out = append(out, spec{format: format, path: path})
+	}
+	return out, nil
+}
+
+// Write writes res in every requested format.
+func (f *Flags) Write(streams *iostreams.IOStreams, res *result.Result) error {
+	return f.each(streams, func(w io.Writer, format string, color bool) error {
+		if format == result.FormatText {
+			if f.ShortOutput {
+				res = shortened(res)
+			}
+			return result.PrintText(w, res, color)
+		}
+		return result.Write(w, res, format)
+	})
+}
+
+// WriteValidate writes a validate result in every requested format.
+func (f *Flags) WriteValidate(streams *iostreams.IOStreams, res *result.ValidateResult) error {
+	return f.each(streams, func(w io.Writer, format string, color bool) error {
+		if format == result.FormatText {
+			return result.PrintValidateText(w, res, color)
+		}
+		return result.WriteValidate(w, res, format)
+	})
+}
+
+func (f *Flags) each(streams *iostreams.IOStreams, write func(io.Writer, string, bool) error) error {
+	specs, err := f.specs()
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		if s.path == "" || s.path == "-" {
+			if err := write(streams.Out, s.format, streams.ColorOut()); err != nil {
+				return err
+			}
+			continue
+		}
+		fh, err := os.Create(s.path)
+		if err != nil {
+			return fmt.Errorf("write %s output: %w", s.format, err)
+		}
+		err = write(fh, s.format, false)
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s output to %s: %w", s.format, s.path, err)
+		}
+	}
+	return nil
+}
+
+// shortened drops the per-field changes, keeping the object names.
+func shortened(res *result.Result) *result.Result {
+	c := *res
+	c.ChangedObjects = make([]result.ChangedObject, len(res.ChangedObjects))
+	for i, o := range res.ChangedObjects {
+		c.ChangedObjects[i] = result.ChangedObject{Ref: o.Ref}
+	}
+	return &c
+}

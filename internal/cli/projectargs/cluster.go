@@ -1,0 +1,38 @@
+package projectargs
+
+import (
+	"fmt"
+
+	"github.com/kluctl-go/kluctl/internal/k8s"
+)
+
+// OverrideDiscriminator replaces the target's discriminator, also on every
+// rendered object (--discriminator).
+func (l *Loaded) OverrideDiscriminator(d string) {
+	if d == "" {
+		return
+	}
+	l.Result.Discriminator = d
+	for _, it := range l.Result.Items {
+		for _, o := range it.Objects {
+			labels := o.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[k8s.LabelDiscriminator] = d
+			o.SetLabels(labels)
+		}
+	}
+}
+
+// ClusterName describes the cluster of a loaded project for prompts.
+func (l *Loaded) ClusterName() string {
+	if l.RESTConfig == nil {
+		return "<offline>"
+	}
+	ctx := l.Project.Target.Context
+	if ctx == "" {
+		ctx = "current context"
+	}
+	return fmt.Sprintf("%s (%s)", ctx, l.RESTConfig.Host)
+}
