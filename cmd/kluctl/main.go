@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/kluctl-go/kluctl/internal/cli"
@@ -12,6 +13,11 @@ import (
 )
 
 func main() {
+	// Rendering allocates many short-lived values; trade some memory for
+	// less GC work unless the user tuned GOGC.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], iostreams.System())
 	stop()

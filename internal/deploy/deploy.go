@@ -92,16 +92,26 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 		}
 	}
 	r.indexCreated(objs)
+
+	// Orphans do not depend on the applies (applied objects are rendered),
+	// so they are searched for while the items are applied.
+	var orphans func()
+	if !opts.NoOrphans && res.Discriminator != "" {
+		orphans = r.startOrphans(ctx)
+	}
 	lv, err := live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
 	if err != nil {
+		if orphans != nil {
+			orphans()
+		}
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	r.live = lv
 
 	r.applyItems(ctx)
 
-	if !opts.NoOrphans && res.Discriminator != "" && !r.abort.Load() {
-		r.orphans(ctx)
+	if orphans != nil {
+		orphans()
 	}
 	out := r.rec.res
 	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
@@ -130,23 +140,41 @@ func (r *runner) applyItems(ctx context.Context) {
 	wg.Wait()
 }
 
-func (r *runner) orphans(ctx context.Context) {
-	refs, warnings, err := prune.Orphans(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
-	r.rec.warn(k8s.ObjectRef{}, warnings...)
-	if err != nil {
-		r.rec.fail(k8s.ObjectRef{}, err)
-		return
+// startOrphans searches for orphans in the background; the returned
+// function waits for the search, records the orphans and prunes them when
+// asked to and the deploy succeeded.
+func (r *runner) startOrphans(ctx context.Context) func() {
+	type found struct {
+		refs     []k8s.ObjectRef
+		warnings []string
+		err      error
 	}
-	r.rec.mu.Lock()
-	r.rec.res.OrphanObjects = refs
-	r.rec.mu.Unlock()
-	if !r.opts.Prune || len(refs) == 0 || r.rec.hadErrors() {
-		return
-	}
-	deleted, err := prune.Delete(ctx, r.c, refs, prune.Options{DryRun: r.opts.DryRun, Concurrency: r.opts.Concurrency})
-	r.rec.deleted(deleted...)
-	for _, e := range joined(err) {
-		r.rec.fail(k8s.ObjectRef{}, e)
+	ch := make(chan found, 1)
+	go func() {
+		refs, warnings, err := prune.Orphans(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
+		ch <- found{refs, warnings, err}
+	}()
+	return func() {
+		f := <-ch
+		if r.abort.Load() {
+			return
+		}
+		r.rec.warn(k8s.ObjectRef{}, f.warnings...)
+		if f.err != nil {
+			r.rec.fail(k8s.ObjectRef{}, f.err)
+			return
+		}
+		r.rec.mu.Lock()
+		r.rec.res.OrphanObjects = f.refs
+		r.rec.mu.Unlock()
+		if !r.opts.Prune || len(f.refs) == 0 || r.rec.hadErrors() {
+			return
+		}
+		deleted, err := prune.Delete(ctx, r.c, f.refs, prune.Options{DryRun: r.opts.DryRun, Concurrency: r.opts.Concurrency})
+		r.rec.deleted(deleted...)
+		for _, e := range joined(err) {
+			r.rec.fail(k8s.ObjectRef{}, e)
+		}
 	}
 }
 

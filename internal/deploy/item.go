@@ -95,6 +95,10 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 			if r.aborted(ctx) || !r.acquire(ctx) {
 				return
 			}
+			if r.aborted(ctx) { // the run may have been aborted while waiting
+				r.release()
+				return
+			}
 			out, err := r.applier.Apply(ctx, o, r.willExist)
 			r.release()
 			ref := k8s.RefOf(o)
@@ -120,6 +124,9 @@ func (r *runner) record(local *unstructured.Unstructured, out apply.Outcome) {
 	if lv == nil {
 		r.rec.newObject(ref)
 		return
+	}
+	if !r.opts.DryRun && !out.Simulated && out.Object.GetResourceVersion() == lv.GetResourceVersion() {
+		return // a real apply that kept the resourceVersion changed nothing
 	}
 	changes, err := diff.Object(lv, out.Object, local, r.diffOpts)
 	if err != nil {

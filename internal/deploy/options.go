@@ -23,7 +23,7 @@ type Options struct {
 	NoWait bool
 	// ReadinessTimeout bounds each readiness wait.
 	ReadinessTimeout time.Duration
-	// Concurrency bounds the parallel apply requests; default 16.
+	// Concurrency bounds the parallel apply requests; default 32.
 	Concurrency int
 	// NoOrphans skips looking for orphan objects.
 	NoOrphans bool
@@ -33,5 +33,5 @@ type Options struct {
 
 // DefaultOptions returns the options of a plain `kluctl deploy`.
 func DefaultOptions() Options {
-	return Options{ReadinessTimeout: readiness.DefaultTimeout, Concurrency: 16}
+	return Options{ReadinessTimeout: readiness.DefaultTimeout, Concurrency: 32}
 }

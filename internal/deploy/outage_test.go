@@ -90,7 +90,7 @@ func TestAPIServerOutageFailsClearlyAndNextDeployConverges(t *testing.T) {
 	}
 	r, err = deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions())
 	if err != nil || len(r.NewObjects)+len(r.ChangedObjects) != 0 {
-		t.Fatalf("want converged state, got err=%v new=%d changed=%d", err, len(r.NewObjects), len(r.ChangedObjects))
+		t.Fatalf("want converged state, got err=%v new=%d changed=%d: %+v", err, len(r.NewObjects), len(r.ChangedObjects), r.ChangedObjects)
 	}
 	for i := 0; i < 40; i++ {
 		if e.get("v1", "ConfigMap", e.ns, fmt.Sprintf("svc%d-o0", i)) == nil {

@@ -64,11 +64,27 @@ func Normalize(obj, local *unstructured.Unstructured, rules []render.IgnoreForDi
 	return o, nil
 }
 
+// controllerAnnotations are written by clients and controllers, not by the
+// user; they would show up as changes whenever a controller races with a
+// deploy (e.g. the revision of a Deployment created a moment ago).
+var controllerAnnotations = []string{
+	"kubectl.kubernetes.io/last-applied-configuration",
+	"deployment.kubernetes.io/revision",
+	"deprecated.daemonset.template.generation",
+	"pv.kubernetes.io/bind-completed",
+	"pv.kubernetes.io/bound-by-controller",
+	"volume.beta.kubernetes.io/storage-provisioner",
+	"volume.kubernetes.io/storage-provisioner",
+	"endpoints.kubernetes.io/last-change-trigger-time",
+}
+
 func normalizeMetadata(o map[string]any) {
 	for _, f := range []string{"managedFields", "creationTimestamp", "generation", "resourceVersion", "selfLink", "uid"} {
 		unstructured.RemoveNestedField(o, "metadata", f)
 	}
-	unstructured.RemoveNestedField(o, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration")
+	for _, a := range controllerAnnotations {
+		unstructured.RemoveNestedField(o, "metadata", "annotations", a)
+	}
 	md, ok := o["metadata"].(map[string]any)
 	if !ok {
 		return

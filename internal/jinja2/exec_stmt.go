@@ -102,7 +102,7 @@ func (r *renderer) applyFilters(f *frame, filters []*filterExpr, v any) (any, er
 
 func (s *setBlockStmt) exec(r *renderer, f *frame, w *output) error {
 	var b output
-	if err := r.execBody(s.body, f, &b); err != nil {
+	if err := r.execBody(s.body, &frame{parent: f}, &b); err != nil {
 		return err
 	}
 	v, err := r.applyFilters(f, s.filters, b.String())
@@ -114,7 +114,7 @@ func (s *setBlockStmt) exec(r *renderer, f *frame, w *output) error {
 
 func (s *filterBlockStmt) exec(r *renderer, f *frame, w *output) error {
 	var b output
-	if err := r.execBody(s.body, f, &b); err != nil {
+	if err := r.execBody(s.body, &frame{parent: f}, &b); err != nil {
 		return err
 	}
 	v, err := r.applyFilters(f, s.filters, b.String())

@@ -86,9 +86,6 @@ func sortItems(items []any, key func(any) (any, error), reverse bool) ([]any, er
 		if err != nil {
 			return nil, err
 		}
-		if u, ok := k.(*Undefined); ok && u.kind == undefStrict {
-			return nil, u.err()
-		}
 		keys[i] = k
 	}
 	idx := make([]int, len(items))
@@ -226,7 +223,13 @@ func filterGroupby(r *renderer, f *frame, v any, a *args) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if cur != nil && equal(k, curKey) {
+		same := false
+		if cur != nil {
+			if same, err = compareOp("==", k, curKey); err != nil {
+				return nil, err
+			}
+		}
+		if same {
 			cur.Items = append(cur.Items, it)
 			continue
 		}
@@ -258,7 +261,17 @@ func (r *renderer) callFilterByName(f *frame, name string, v any, a *args) (any,
 	return fn(r, f, v, a)
 }
 
+// falsyInput mirrors the `if value:` guard of Jinja2's map and select
+// filters: a false input yields nothing.
+func falsyInput(v any) (bool, error) {
+	t, err := truthy(v)
+	return !t, err
+}
+
 func filterMap(r *renderer, f *frame, v any, a *args) (any, error) {
+	if empty, err := falsyInput(v); empty || err != nil {
+		return &List{}, err
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
@@ -286,6 +299,9 @@ func filterMap(r *renderer, f *frame, v any, a *args) (any, error) {
 
 func selectReject(attrMode, want bool) filterFunc {
 	return func(r *renderer, f *frame, v any, a *args) (any, error) {
+		if empty, err := falsyInput(v); empty || err != nil {
+			return &List{}, err
+		}
 		items, err := iterate(v)
 		if err != nil {
 			return nil, err

@@ -463,15 +463,22 @@ func filterTojson(r *renderer, f *frame, v any, a *args) (any, error) {
 	return b.String(), nil
 }
 
+// safeLess orders values like pprint's _safe_key: naturally when they
+// compare, else by type name.
+func safeLess(a, b any) bool {
+	c, err := compareValues("<", a, b)
+	if err != nil {
+		return "<class '"+typeName(a)+"'>" < "<class '"+typeName(b)+"'>"
+	}
+	return c < 0
+}
+
 // sortedRepr is repr() with dict keys sorted, as pprint prints.
 func sortedRepr(v any) string {
 	switch x := v.(type) {
 	case *Dict:
 		keys := x.Keys()
-		sort.SliceStable(keys, func(i, j int) bool {
-			c, err := compareValues("<", keys[i], keys[j])
-			return err == nil && c < 0
-		})
+		sort.SliceStable(keys, func(i, j int) bool { return safeLess(keys[i], keys[j]) })
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			val, _ := x.Get(k)
@@ -506,10 +513,7 @@ func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
 	case *Dict:
 		b.WriteByte('{')
 		keys := x.Keys()
-		sort.SliceStable(keys, func(i, j int) bool {
-			c, err := compareValues("<", keys[i], keys[j])
-			return err == nil && c < 0
-		})
+		sort.SliceStable(keys, func(i, j int) bool { return safeLess(keys[i], keys[j]) })
 		ind := indent + 1
 		for i, k := range keys {
 			last := i == len(keys)-1

@@ -129,7 +129,7 @@ func padStr(s, flags, width string) string {
 }
 
 func formatOne(verb byte, flags, width string, prec int, arg any) (string, error) {
-	if u, ok := arg.(*Undefined); ok && u.kind == undefStrict {
+	if u, ok := arg.(*Undefined); ok && u.kind == undefStrict && verb != 'r' && verb != 'a' {
 		return "", u.err()
 	}
 	switch verb {
@@ -217,6 +217,16 @@ func formatFloatVerb(f float64, verb byte, flags, width string, prec int) string
 	}
 	s := fmt.Sprintf("%"+flags+width+"."+strconv.Itoa(prec)+gv, f)
 	return s
+}
+
+func undefClassName(u *Undefined) string {
+	switch u.kind {
+	case undefStrict:
+		return "StrictUndefined"
+	case undefLenient:
+		return "ChainableUndefined"
+	}
+	return "Undefined"
 }
 
 // strFormat implements Python's str.format.
@@ -356,8 +366,11 @@ func strFormat(format string, a *args) (any, error) {
 
 // formatSpec implements format(value, spec) for the common mini-language.
 func formatSpec(v any, spec string) (string, error) {
-	if u, ok := v.(*Undefined); ok && u.kind == undefStrict {
-		return "", u.err()
+	if u, ok := v.(*Undefined); ok {
+		if spec != "" {
+			return "", typeError("unsupported format string passed to %s.__format__", undefClassName(u))
+		}
+		return strValue(u)
 	}
 	if spec == "" {
 		return pyStr(v), nil

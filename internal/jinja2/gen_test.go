@@ -94,10 +94,10 @@ var genFilters = []string{
 	"join(', ')", "join", "sort", "sort(reverse=true)", "reverse", "unique", "sum", "min", "max",
 	"abs", "int", "float", "round", "round(1)", "round(1, 'floor')", "string", "default('dflt')",
 	"d('x', true)", "replace('a', 'X')", "center(9)", "indent(2)", "indent(2, true)", "truncate(8)",
-	"wordcount", "list", "batch(2)", "slice(2)", "dictsort", "items", "tojson", "map('upper')",
+	"wordcount", "list", "batch(2)", "slice(2)", "dictsort", "items", "map('upper')",
 	"select('odd')", "reject('even')", "selectattr('age', 'gt', 26)", "map(attribute='name')",
-	"groupby('team')", "format(1, 2)", "pprint", "striptags", "escape", "urlencode", "filesizeformat",
-	"wordwrap(6)", "xmlattr", "sort(attribute='age')", "unique(attribute='team')", "trim('x')",
+	"groupby('team')", "format(1, 2)", "pprint", "striptags", "urlencode", "filesizeformat",
+	"xmlattr", "sort(attribute='age')", "unique(attribute='team')", "trim('x')",
 	"int(7)", "float(1.5)", "title", "list | length", "map('string') | join('|')",
 }
 
@@ -201,7 +201,7 @@ func (g *templateGen) strVar() string {
 var strFilters = []string{
 	"upper", "lower", "title", "capitalize", "trim", "replace('l', 'L')", "replace('o', '0', 1)",
 	"center(15)", "indent(2)", "indent(3, true)", "indent('> ', blank=true)", "truncate(9)", "truncate(10, true)",
-	"wordwrap(7)", "striptags", "escape", "urlencode", "reverse", "string", "default('dflt')",
+	"striptags", "urlencode", "reverse", "string", "default('dflt')",
 	"d('empty', true)", "trim('Hd')", "format", "title | swapcase" + "", "list | join('.')",
 	"wordcount | string", "first", "last", "sha256(8)", "b64encode", "slugify",
 }
@@ -234,7 +234,9 @@ func (g *templateGen) strExpr() string {
 		case 8:
 			return g.pick(g.strLit(), g.strVar()) + strMethodCalls[g.r.Intn(len(strMethodCalls))]
 		case 9:
-			return g.anyExpr() + " | " + g.pick("string", "tojson", "pprint", "tojson(indent=2)")
+			// tojson returns Markup, which this engine does not model
+			// (see the known gaps), so it is only printed directly.
+			return g.anyExpr() + " | " + g.pick("string", "pprint")
 		case 10:
 			return g.pick("'%s/%s' % ("+g.anyExpr()+", "+g.anyExpr()+")", "'%d|%5.2f|%-4s|%x' % ("+g.numExpr()+", "+g.numExpr()+", "+g.strExpr()+", n)", "'%(a)s=%(b)r' % {'a': "+g.anyExpr()+", 'b': "+g.anyExpr()+"}")
 		case 11:

@@ -29,15 +29,30 @@ func intParity(v any, odd bool) (bool, error) {
 	if u, ok := v.(*Undefined); ok {
 		return false, u.err()
 	}
+	if !isNumber(v) {
+		_, err := numOrStrMod(v)
+		return false, err
+	}
 	if isIntLike(v) {
 		m := new(big.Int).Mod(toBig(v), big.NewInt(2)).Int64()
 		return (m == 1) == odd, nil
 	}
 	if fv, ok := v.(float64); ok {
 		m := floatMod(fv, 2)
-		return (m == 1) == odd, nil
+		if odd {
+			return m == 1, nil
+		}
+		return m == 0, nil
 	}
 	return false, typeError("not all arguments converted during string formatting")
+}
+
+// numOrStrMod evaluates value % 2 for a non-number, which fails like Python.
+func numOrStrMod(v any) (any, error) {
+	if s, ok := v.(string); ok {
+		return percentFormat(s, int64(2))
+	}
+	return nil, typeError("unsupported operand type(s) for %%: '%s' and 'int'", typeName(v))
 }
 
 func isCallable(v any) bool {

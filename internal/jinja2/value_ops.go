@@ -123,6 +123,9 @@ func isIntLike(v any) bool {
 func opSymbol(op string) string { return op }
 
 func unsupported(op string, a, b any) error {
+	if op == "**" {
+		op = "** or pow()"
+	}
 	return typeError("unsupported operand type(s) for %s: '%s' and '%s'", opSymbol(op), typeName(a), typeName(b))
 }
 
@@ -259,7 +262,7 @@ func numOp(op string, a, b any) (any, error) {
 		if x == 0 && y < 0 {
 			return nil, newRuntimeError(KindZeroDiv, "0.0 cannot be raised to a negative power")
 		}
-		return math.Pow(x, y), nil
+		return floatPow(x, y), nil
 	}
 	return nil, unsupported(op, a, b)
 }
@@ -316,7 +319,7 @@ func smallIntOp(op string, x, y int64) (any, bool, error) {
 			if x == 0 {
 				return nil, true, newRuntimeError(KindZeroDiv, "0.0 cannot be raised to a negative power")
 			}
-			return math.Pow(float64(x), float64(y)), true, nil
+			return floatPow(float64(x), float64(y)), true, nil
 		}
 	}
 	return nil, false, nil
@@ -352,7 +355,7 @@ func bigIntOp(op string, x, y *big.Int) (any, error) {
 		if y.Sign() < 0 {
 			fx, _ := new(big.Float).SetInt(x).Float64()
 			fy, _ := new(big.Float).SetInt(y).Float64()
-			return math.Pow(fx, fy), nil
+			return floatPow(fx, fy), nil
 		}
 		if y.Sign() == 0 {
 			return int64(1), nil
@@ -471,6 +474,12 @@ func equalSlices(a, b []any) bool {
 
 // compareValues returns -1, 0 or 1 for the Python ordering of a and b.
 func compareValues(op string, a, b any) (int, error) {
+	if u, ok := a.(*Undefined); ok && u.kind != undefLenient {
+		return 0, u.err()
+	}
+	if u, ok := b.(*Undefined); ok && u.kind != undefLenient {
+		return 0, u.err()
+	}
 	if isNumber(a) && isNumber(b) {
 		if x, ok := a.(int64); ok {
 			if y, ok := b.(int64); ok {
@@ -526,7 +535,7 @@ func compareSlices(op string, a, b []any) (int, error) {
 
 // compareOp evaluates a comparison operator.
 func compareOp(op string, a, b any) (bool, error) {
-	if u, ok := a.(*Undefined); ok && u.kind == undefStrict {
+	if u, ok := a.(*Undefined); ok && u.kind == undefStrict && op != "in" && op != "notin" {
 		return false, u.err()
 	}
 	if u, ok := b.(*Undefined); ok && u.kind == undefStrict {
@@ -571,6 +580,21 @@ func compareOp(op string, a, b any) (bool, error) {
 
 // contains is Python's `item in container`.
 func contains(container, item any) (bool, error) {
+	if u, ok := item.(*Undefined); ok && u.kind == undefStrict {
+		switch c := container.(type) {
+		case *List:
+			if len(c.Items) == 0 {
+				return false, nil
+			}
+		case *Tuple:
+			if len(c.Items) == 0 {
+				return false, nil
+			}
+		case string:
+			return false, typeError("'in <string>' requires string as left operand, not StrictUndefined")
+		}
+		return false, u.err()
+	}
 	switch c := container.(type) {
 	case string:
 		s, ok := item.(string)
@@ -704,4 +728,27 @@ func strValue(v any) (string, error) {
 		return "", nil
 	}
 	return pyStr(v), nil
+}
+
+// floatPow is x**y with the result correctly rounded for integer exponents,
+// as C's pow (and so Python) computes it; Go's math.Pow can be 1 ulp off.
+func floatPow(x, y float64) float64 {
+	if y == math.Trunc(y) && math.Abs(y) <= 1024 && x != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		n := int64(math.Abs(y))
+		base := new(big.Float).SetPrec(256).SetFloat64(x)
+		acc := new(big.Float).SetPrec(256).SetInt64(1)
+		for n > 0 {
+			if n&1 == 1 {
+				acc.Mul(acc, base)
+			}
+			base.Mul(base, base)
+			n >>= 1
+		}
+		if y < 0 {
+			acc.Quo(new(big.Float).SetPrec(256).SetInt64(1), acc)
+		}
+		f, _ := acc.Float64()
+		return f
+	}
+	return math.Pow(x, y)
 }

@@ -105,6 +105,9 @@ func yamlScalar(n *yaml.Node) any {
 	}
 	s := n.Value
 	kind := ""
+	if n.Style&yaml.TaggedStyle == 0 {
+		tag = "" // the tag go-yaml resolved with YAML 1.2 rules; PyYAML uses YAML 1.1
+	}
 	switch tag {
 	case "!!str", "!":
 		return s

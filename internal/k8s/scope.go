@@ -100,3 +100,6 @@ func isBuiltinGroup(g string) bool {
 	const suffix = ".k8s.io"
 	return len(g) > len(suffix) && g[len(g)-len(suffix):] == suffix
 }
+
+// IsBuiltinClusterScoped tells whether gk is a built-in cluster-scoped kind.
+func IsBuiltinClusterScoped(gk schema.GroupKind) bool { return clusterScoped[gk] }

@@ -141,7 +141,7 @@ func listInto(ctx context.Context, ri dynamic.ResourceInterface, k groupKey, mem
 	for _, m := range members {
 		want[m.GetName()] = true
 	}
-	opts := metav1.ListOptions{Limit: 500}
+	opts := metav1.ListOptions{Limit: 5000}
 	for {
 		l, err := ri.List(ctx, opts)
 		if apierrors.IsNotFound(err) {

@@ -65,8 +65,8 @@ func ListOwned(ctx context.Context, c *k8s.Clients, d string, opts ListOptions) 
 			continue
 		}
 		for _, r := range l.APIResources {
-			if strings.Contains(r.Name, "/") || !hasVerbs(r.Verbs, "list", "delete") {
-				continue
+			if strings.Contains(r.Name, "/") || !hasVerbs(r.Verbs, "list", "delete") || r.Name == "events" {
+				continue // subresources, read-only types, and events (never applied, numerous)
 			}
 			gvr := gv.WithResource(r.Name)
 			kind := r.Kind

@@ -3,31 +3,50 @@ package render
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
-	"sigs.k8s.io/yaml"
+	yamlv2 "go.yaml.in/yaml/v2"
 )
 
-// WriteObjects writes the objects of all included items as a YAML stream.
+// WriteObjects writes the objects of all included items as a YAML stream,
+// keys sorted, as `kubectl get -o yaml` style tools print them. Objects are
+// encoded in parallel; the output order is the render order.
 func WriteObjects(w io.Writer, res *Result) error {
-	first := true
+	var objs []map[string]any
 	for _, it := range res.Items {
 		if it.Excluded {
 			continue
 		}
 		for _, o := range it.Objects {
-			b, err := yaml.Marshal(o.Object)
-			if err != nil {
-				return fmt.Errorf("marshal %s: %w", o.GetName(), err)
+			objs = append(objs, o.Object)
+		}
+	}
+	docs := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for wk := 0; wk < workers; wk++ {
+		wg.Add(1)
+		go func(wk int) {
+			defer wg.Done()
+			for i := wk; i < len(objs); i += workers {
+				docs[i], errs[i] = yamlv2.Marshal(objs[i])
 			}
-			if !first {
-				if _, err := io.WriteString(w, "---\n"); err != nil {
-					return err
-				}
-			}
-			first = false
-			if _, err := w.Write(b); err != nil {
+		}(wk)
+	}
+	wg.Wait()
+	for i, b := range docs {
+		if errs[i] != nil {
+			return fmt.Errorf("marshal object %d: %w", i, errs[i])
+		}
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
 				return err
 			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
 		}
 	}
 	return nil

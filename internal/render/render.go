@@ -38,7 +38,7 @@ type Options struct {
 func Render(ctx context.Context, p *project.Project, opts Options) (*Result, error) {
 	// Render into a fresh folder; only a successful render replaces
 	// OutputDir, so a failed one leaves nothing half-written behind.
-	parent := os.TempDir()
+	parent := scratchDir()
 	if opts.OutputDir != "" {
 		parent = filepath.Dir(filepath.Clean(opts.OutputDir))
 		if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -152,12 +152,20 @@ func renderItem(ctx context.Context, p *project.Project, it *project.Item, outDi
 	if it.Config.OnlyRender {
 		return nil, nil
 	}
-	if err := prepareKustomization(outDir, it.OverrideNamespace); err != nil {
-		return nil, err
-	}
-	objs, err := kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot})
+	// Folders without a kustomization (the common case) are built without
+	// running Kustomize when that gives the same objects.
+	objs, ok, err := kustomize.BuildSimple(outDir, it.OverrideNamespace, k8s.IsBuiltinClusterScoped)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		if err := prepareKustomization(outDir, it.OverrideNamespace); err != nil {
+			return nil, err
+		}
+		objs, err = kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot})
+		if err != nil {
+			return nil, err
+		}
 	}
 	postProcess(p, it, objs)
 	return objs, nil
@@ -228,4 +236,19 @@ func runBounded(ctx context.Context, n int, jobs []func() error) error {
 		return ctx.Err()
 	}
 	return first
+}
+
+// scratchDir returns where temporary renders go: a memory-backed tmpfs when
+// the system has one (rendering writes thousands of small files), else the
+// system temp folder.
+func scratchDir() string {
+	const shm = "/dev/shm"
+	if st, err := os.Stat(shm); err == nil && st.IsDir() {
+		if f, err := os.CreateTemp(shm, ".kluctl-probe-"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return shm
+		}
+	}
+	return os.TempDir()
 }

@@ -52,6 +52,12 @@ func Build(ctx context.Context, opts Options) (string, error) {
 		return binDir, nil
 	}
 
+	if old, _ := filepath.Glob(filepath.Join(vdir, "bin-tmp-*")); len(old) > 0 {
+		for _, dir := range old { // left by a killed build
+			_ = os.RemoveAll(dir)
+		}
+	}
+
 	logw := opts.Stderr
 	if logw == nil {
 		f, err := os.Create(filepath.Join(vdir, "build.log"))

@@ -116,11 +116,13 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
+	began := time.Now()
 	if err := c.waitFor(ctx, time.Minute, "kube-apiserver ready", func(ctx context.Context) (bool, error) {
 		return apiServerReady(ctx, cs), nil
 	}); err != nil {
 		return err
 	}
+	c.progressf("kube-apiserver ready in %s", time.Since(began).Round(10*time.Millisecond))
 	if err := c.run(binDir, "kube-controller-manager", controllerManagerArgs(c.layout, files)); err != nil {
 		return err
 	}
@@ -138,9 +140,20 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 	}); err != nil {
 		return err
 	}
-	return c.waitFor(ctx, time.Minute, "default service account", func(ctx context.Context) (bool, error) {
+	if err := c.waitFor(ctx, time.Minute, "default service account", func(ctx context.Context) (bool, error) {
 		return serviceAccountExists(ctx, cs, metav1.NamespaceDefault), nil
-	})
+	}); err != nil {
+		return err
+	}
+	c.progressf("%d kwok nodes and the default service account ready after %s", c.opts.Nodes, time.Since(began).Round(10*time.Millisecond))
+	return nil
+}
+
+// progressf writes a progress line to opts.Progress, if set.
+func (c *Cluster) progressf(format string, args ...any) {
+	if c.opts.Progress != nil {
+		fmt.Fprintf(c.opts.Progress, "simcluster: "+format+"\n", args...)
+	}
 }
 
 // run starts one component with its output in the work dir's logs.

@@ -10,10 +10,44 @@ The environment matches Kluctl's: StrictUndefined (or a lenient undefined),
 autoescape off, keep_trailing_newline off, the loopcontrols extension, and
 the variables given as globals.
 """
+import base64
+import hashlib
 import json
 import sys
 
 import jinja2
+import yaml
+
+
+class _KluctlDumper(yaml.SafeDumper):
+    """SafeDumper that prints multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper, data):
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_KluctlDumper.add_representer(str, _represent_str)
+
+
+def to_yaml(obj):
+    return yaml.dump(obj, Dumper=_KluctlDumper, default_flow_style=False, sort_keys=False, allow_unicode=True)
+
+
+def sha256(s, digest_len=None):
+    h = hashlib.sha256(s.encode("utf-8")).hexdigest()
+    return h[:digest_len] if digest_len is not None else h
+
+
+KLUCTL_FILTERS = {
+    "to_yaml": to_yaml,
+    "from_yaml": yaml.safe_load,
+    "b64encode": lambda s: base64.b64encode(s.encode("utf-8")).decode("utf-8"),
+    "b64decode": lambda s: base64.b64decode(s.encode("utf-8")).decode("utf-8"),
+    "sha256": sha256,
+}
 
 
 class LenientUndefined(jinja2.ChainableUndefined):
@@ -45,6 +79,7 @@ def render(case, variables, envs):
             autoescape=False,
             extensions=["jinja2.ext.loopcontrols"],
         )
+        env.filters.update(KLUCTL_FILTERS)
         envs[key] = env
     try:
         out = env.from_string(case["template"], globals=variables).render()

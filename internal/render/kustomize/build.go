@@ -95,7 +95,13 @@ func build(ctx context.Context, dir string, opts Options) (objs []*unstructured.
 		if err != nil {
 			return nil, fmt.Errorf("object %s: %w", r.CurId(), err)
 		}
-		objs = append(objs, &unstructured.Unstructured{Object: m})
+		// Kustomize decodes integers as int; unstructured objects must
+		// hold int64 (DeepCopy panics on int).
+		n, ok := normalize(m, true)
+		if !ok {
+			return nil, fmt.Errorf("object %s: holds a value that is not valid JSON (binary or non-finite number); quote it", r.CurId())
+		}
+		objs = append(objs, &unstructured.Unstructured{Object: n.(map[string]any)})
 	}
 	return objs, nil
 }

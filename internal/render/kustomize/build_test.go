@@ -27,7 +27,7 @@ func TestBuild(t *testing.T) {
 			dir:      "patches",
 			wantObjs: []string{"Deployment/app-ns/web", "ConfigMap/app-ns/common-settings"},
 			wantFields: map[string]any{
-				"Deployment/app-ns/web spec.replicas":                3,
+				"Deployment/app-ns/web spec.replicas":                int64(3),
 				"ConfigMap/app-ns/common-settings data.level":        "debug",
 				"Deployment/app-ns/web spec.template.spec.dnsPolicy": nil,
 			},
