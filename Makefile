@@ -44,12 +44,13 @@ $(STATICCHECK):
 
 ## demo: start the simulated cluster and deploy the bundled example project
 demo: build
-	go run ./hack/cluster up
-	@eval "$$(go run ./hack/cluster env)"; \
-	set -x; \
-	$(BIN)/kluctl deploy --project-dir $(DEMO_PROJECT) -t local --context "$$KLUCTL_SIM_CONTEXT" --yes && \
+	@eval "$$(go run ./hack/cluster up)" && set -x && \
+	$(BIN)/kluctl deploy --project-dir $(DEMO_PROJECT) -t local --context simcluster --yes && \
 	kubectl get deployments -n ms-demo-local
+	@echo; echo "The cluster keeps running: export KUBECONFIG=$$(go run ./hack/cluster up 2>/dev/null | sed 's/^export KUBECONFIG=//')"; \
+	echo "Stop it with: make cluster-down"
 
+## cluster-up: start the simulated cluster; use: eval "$$(make -s cluster-up)"
 cluster-up:
 	go run ./hack/cluster up
 

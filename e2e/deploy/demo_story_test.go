@@ -27,6 +27,9 @@ func TestDemoDeployDiffPruneDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, frontend, strings.Replace(string(b), "spec:\n  selector:", "spec:\n  replicas: {{ frontend.replicas }}\n  selector:", 1))
+	realVars := filepath.Join(dir, "vars", "real.yml")
+	rb, _ := os.ReadFile(realVars)
+	writeFile(t, realVars, string(rb)+"\nfrontend:\n  replicas: 1\n")
 	varsFile := filepath.Join(dir, "vars", "local.yml")
 	vb, _ := os.ReadFile(varsFile)
 	writeFile(t, varsFile, string(vb)+"\nfrontend:\n  replicas: 1\n")
@@ -56,7 +59,7 @@ func TestDemoDeployDiffPruneDelete(t *testing.T) {
 	if len(first.NewObjects) < 20 {
 		t.Fatalf("first deploy created %d objects, want the whole demo", len(first.NewObjects))
 	}
-	e.waitDeploymentsAvailable("ms-demo-local", 10)
+	e.waitDeploymentsAvailable("ms-demo-local", 9)
 
 	second := e.mustJSON("deploy", "--project-dir", dir, "-t", "local", "--yes")
 	if len(second.NewObjects)+len(second.ChangedObjects)+len(second.Errors) != 0 {

@@ -111,6 +111,9 @@ func floorApply(ctx context.Context, e *env, res *render.Result, workers int, dr
 	return time.Since(start), firstErr
 }
 
+// settleTime is the pause between benchmark phases.
+const settleTime = 15 * time.Second
+
 // TestBenchmarkProject compares deploy, redeploy and diff of the benchmark
 // shape with plain concurrent server-side apply. Run with KLUCTL_BENCH=1.
 func TestBenchmarkProject(t *testing.T) {
@@ -123,16 +126,22 @@ func TestBenchmarkProject(t *testing.T) {
 	floorRes := benchObjects(floorEnv, "bench-floor-"+floorEnv.ns, 200, 10)
 	ourRes := benchObjects(ourEnv, "bench-"+ourEnv.ns, 200, 10)
 
-	floor1, err := floorApply(ctx, floorEnv, floorRes, 8, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Each phase runs ours and the floor back to back, alternating who goes
+	// first, and lets the controllers settle (pods of 600 Deployments)
+	// before the next phase, so that neither side pays for the other's churn.
+	settle := func() { time.Sleep(settleTime) }
 	start := time.Now()
 	r, err := deploy.Deploy(ctx, ourEnv.c, ourRes, deploy.DefaultOptions())
 	ours1 := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
 	}
+	settle()
+	floor1, err := floorApply(ctx, floorEnv, floorRes, 8, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle()
 	if len(r.NewObjects) != 2000 {
 		t.Errorf("want 2000 new objects, got %d", len(r.NewObjects))
 	}
@@ -150,6 +159,7 @@ func TestBenchmarkProject(t *testing.T) {
 	if len(r.ChangedObjects)+len(r.NewObjects) != 0 {
 		t.Errorf("redeploy: want no changes, got %d changed (first %+v)", len(r.ChangedObjects), r.ChangedObjects[:min(1, len(r.ChangedObjects))])
 	}
+	settle()
 
 	floor3, err := floorApply(ctx, floorEnv, floorRes, 32, true)
 	if err != nil {

@@ -49,7 +49,9 @@ type runner struct {
 	res        *render.Result
 	opts       Options
 	applier    *apply.Applier
-	live       live.Objects
+	liveObjs   live.Objects
+	liveReady  chan struct{} // closed when liveObjs is loaded
+	liveErr    error
 	rec        *recorder
 	diffOpts   diff.Options
 	sem        chan struct{}
@@ -99,16 +101,31 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	if !opts.NoOrphans && res.Discriminator != "" {
 		orphans = r.startOrphans(ctx)
 	}
-	lv, err := live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
-	if err != nil {
+	// A real deploy must read the live state before it changes it; a
+	// dry-run changes nothing, so it reads while it applies.
+	r.liveReady = make(chan struct{})
+	load := func() {
+		r.liveObjs, r.liveErr = live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
+		if r.liveErr != nil {
+			r.abort.Store(true)
+		}
+		close(r.liveReady)
+	}
+	if opts.DryRun {
+		go load()
+	} else {
+		load()
+	}
+	if r.liveErr == nil {
+		r.applyItems(ctx)
+	}
+	<-r.liveReady
+	if r.liveErr != nil {
 		if orphans != nil {
 			orphans()
 		}
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+		return nil, fmt.Errorf("%s: %w", cmd, r.liveErr)
 	}
-	r.live = lv
-
-	r.applyItems(ctx)
 
 	if orphans != nil {
 		orphans()
@@ -176,6 +193,13 @@ func (r *runner) startOrphans(ctx context.Context) func() {
 			r.rec.fail(k8s.ObjectRef{}, e)
 		}
 	}
+}
+
+// live returns the live version of ref from the snapshot (nil when it did
+// not exist), waiting for the snapshot if it is still being read.
+func (r *runner) live(ref k8s.ObjectRef) *unstructured.Unstructured {
+	<-r.liveReady
+	return r.liveObjs.Get(ref)
 }
 
 // indexCreated remembers the namespaces and CRD kinds this run creates, so

@@ -57,7 +57,7 @@ func (r *runner) item(ctx context.Context, it *render.Item) {
 	}
 	initial := true
 	for _, o := range plain {
-		if r.live.Get(k8s.RefOf(o)) != nil {
+		if r.live(k8s.RefOf(o)) != nil {
 			initial = false
 			break
 		}
@@ -120,7 +120,7 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 // record classifies an applied object as new or changed.
 func (r *runner) record(local *unstructured.Unstructured, out apply.Outcome) {
 	ref := k8s.RefOf(local)
-	lv := r.live.Get(ref)
+	lv := r.live(ref)
 	if lv == nil {
 		r.rec.newObject(ref)
 		return
@@ -195,7 +195,7 @@ func (r *runner) runHooks(ctx context.Context, hs []*hooks.Hook) bool {
 	}
 	out, err := hooks.Run(ctx, r.applier, hs, hooks.RunOptions{
 		DryRun: r.opts.DryRun, NoWait: r.opts.NoWait, ReadinessTimeout: r.opts.ReadinessTimeout,
-		Exists: func(ref k8s.ObjectRef) bool { return r.live.Get(ref) != nil },
+		Exists: func(ref k8s.ObjectRef) bool { return r.live(ref) != nil },
 	})
 	r.rec.hooks(out.Applied...)
 	for ref, w := range out.Warnings {

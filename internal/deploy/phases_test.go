@@ -6,44 +6,48 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/kluctl-go/kluctl/internal/live"
-	"github.com/kluctl-go/kluctl/internal/prune"
+	"github.com/kluctl-go/kluctl/internal/deploy"
 )
 
-// TestBenchmarkPhases times the read-only phases of a diff of the
-// benchmark shape. Run with KLUCTL_BENCH=1.
-func TestBenchmarkPhases(t *testing.T) {
+// TestBenchmarkRepeated alternates unchanged redeploys and diffs of ours
+// and the floor several times. Run with KLUCTL_BENCH=1.
+func TestBenchmarkRepeated(t *testing.T) {
 	if os.Getenv("KLUCTL_BENCH") == "" {
 		t.Skip("set KLUCTL_BENCH=1 to run the benchmark")
 	}
-	e := newEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	floorEnv, ourEnv := newEnv(t), newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	res := benchObjects(e, "bench-"+e.ns, 200, 10)
-	if _, err := floorApply(ctx, e, res, 32, false); err != nil {
+	floorRes := benchObjects(floorEnv, "bench-floor-"+floorEnv.ns, 200, 10)
+	ourRes := benchObjects(ourEnv, "bench-"+ourEnv.ns, 200, 10)
+	if _, err := deploy.Deploy(ctx, ourEnv.c, ourRes, deploy.DefaultOptions()); err != nil {
 		t.Fatal(err)
 	}
-	var objs []*unstructured.Unstructured
-	for _, it := range res.Items {
-		objs = append(objs, it.Objects...)
+	if _, err := floorApply(ctx, floorEnv, floorRes, 8, false); err != nil {
+		t.Fatal(err)
 	}
-	for i := 0; i < 2; i++ {
+	time.Sleep(2 * settleTime)
+	for i := 0; i < 3; i++ {
 		start := time.Now()
-		if _, err := live.Load(ctx, e.c, objs, live.Options{}); err != nil {
+		if _, err := deploy.Deploy(ctx, ourEnv.c, ourRes, deploy.DefaultOptions()); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("live load: %s", time.Since(start))
-		start = time.Now()
-		if _, _, err := prune.Orphans(ctx, e.c, res, prune.Options{Concurrency: 32}); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("orphans: %s", time.Since(start))
-		d, err := floorApply(ctx, e, res, 32, true)
+		ours := time.Since(start)
+		floor, err := floorApply(ctx, floorEnv, floorRes, 32, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("dry-run applies: %s", d)
+		start = time.Now()
+		if _, err := deploy.Diff(ctx, ourEnv.c, ourRes, deploy.DefaultOptions()); err != nil {
+			t.Fatal(err)
+		}
+		oursDiff := time.Since(start)
+		floorDiff, err := floorApply(ctx, floorEnv, floorRes, 32, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("redeploy ours %5.2fs floor %5.2fs ratio %.2f | diff ours %5.2fs floor %5.2fs ratio %.2f",
+			ours.Seconds(), floor.Seconds(), ours.Seconds()/floor.Seconds(),
+			oursDiff.Seconds(), floorDiff.Seconds(), oursDiff.Seconds()/floorDiff.Seconds())
 	}
 }

@@ -14,7 +14,7 @@ type boundMethod struct {
 
 func hasMethod(obj any, name string) bool {
 	switch obj.(type) {
-	case string:
+	case string, Markup:
 		return strMethods[name]
 	case *List:
 		return obj.(*List).view == "" && listMethods[name]
@@ -38,6 +38,8 @@ func (r *renderer) callMethod(f *frame, obj any, name string, a *args) (any, err
 	switch x := obj.(type) {
 	case string:
 		return strMethod(x, name, a)
+	case Markup:
+		return markupMethod(x, name, a)
 	case *List:
 		return listMethod(x, name, a)
 	case *Tuple:
@@ -163,6 +165,16 @@ func seqIndex(n int, key any) (int, bool) {
 
 // getitem mirrors Environment.getitem: items first, then attributes.
 func (r *renderer) getitem(obj any, key any) (any, error) {
+	if m, ok := obj.(Markup); ok {
+		if _, isInt := intOf(key); isInt {
+			v, err := r.getitem(string(m), key)
+			if s, ok := v.(string); ok {
+				return Markup(s), err
+			}
+			return v, err
+		}
+	}
+	key = demote(key)
 	switch x := obj.(type) {
 	case *Dict:
 		if v, ok := x.Get(key); ok {
@@ -297,6 +309,13 @@ func (r *renderer) slice(obj any, s *sliceExpr, f *frame) (any, error) {
 }
 
 func sliceValue(obj, start, stop, step any) (any, error) {
+	if m, ok := obj.(Markup); ok {
+		v, err := sliceValue(string(m), start, stop, step)
+		if s, ok := v.(string); ok {
+			return Markup(s), err
+		}
+		return v, err
+	}
 	switch x := obj.(type) {
 	case string:
 		runes := []rune(x)

@@ -389,6 +389,17 @@ func (e *filterExpr) apply(r *renderer, f *frame, v any) (any, error) {
 	if err := r.step(); err != nil {
 		return nil, err
 	}
+	if m, ok := v.(Markup); ok {
+		switch e.name {
+		case "escape", "e", "safe", "forceescape", "tojson", "default", "d", "list", "length", "count", "first", "last", "reverse", "attr":
+			return e.fn(r, f, v, a)
+		}
+		res, err := e.fn(r, f, string(m), a)
+		if s, isStr := res.(string); isStr && markupPreservingFilters[e.name] {
+			return Markup(s), err
+		}
+		return res, err
+	}
 	return e.fn(r, f, v, a)
 }
 
@@ -404,5 +415,8 @@ func (e *testExpr) eval(r *renderer, f *frame) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.fn(r, v, a)
+	if _, ok := v.(Markup); ok && e.name == "escaped" {
+		return true, nil
+	}
+	return e.fn(r, demote(v), a)
 }

@@ -70,17 +70,6 @@ func htmlEscape(s string) string {
 	return b.String()
 }
 
-func filterEscape(r *renderer, f *frame, v any, a *args) (any, error) {
-	if v == nil {
-		return "None", nil
-	}
-	s, err := strValue(v)
-	if err != nil {
-		return nil, err
-	}
-	return htmlEscape(s), nil
-}
-
 func filterIndent(r *renderer, f *frame, v any, a *args) (any, error) {
 	s, ok := v.(string)
 	if !ok {

@@ -201,7 +201,7 @@ func (g *templateGen) strVar() string {
 var strFilters = []string{
 	"upper", "lower", "title", "capitalize", "trim", "replace('l', 'L')", "replace('o', '0', 1)",
 	"center(15)", "indent(2)", "indent(3, true)", "indent('> ', blank=true)", "truncate(9)", "truncate(10, true)",
-	"striptags", "urlencode", "reverse", "string", "default('dflt')",
+	"striptags", "escape", "urlencode", "reverse", "string", "default('dflt')",
 	"d('empty', true)", "trim('Hd')", "format", "title | swapcase" + "", "list | join('.')",
 	"wordcount | string", "first", "last", "sha256(8)", "b64encode", "slugify",
 }
@@ -234,9 +234,7 @@ func (g *templateGen) strExpr() string {
 		case 8:
 			return g.pick(g.strLit(), g.strVar()) + strMethodCalls[g.r.Intn(len(strMethodCalls))]
 		case 9:
-			// tojson returns Markup, which this engine does not model
-			// (see the known gaps), so it is only printed directly.
-			return g.anyExpr() + " | " + g.pick("string", "pprint")
+			return g.anyExpr() + " | " + g.pick("string", "tojson", "pprint", "tojson(indent=2)", "e", "safe")
 		case 10:
 			return g.pick("'%s/%s' % ("+g.anyExpr()+", "+g.anyExpr()+")", "'%d|%5.2f|%-4s|%x' % ("+g.numExpr()+", "+g.numExpr()+", "+g.strExpr()+", n)", "'%(a)s=%(b)r' % {'a': "+g.anyExpr()+", 'b': "+g.anyExpr()+"}")
 		case 11:

@@ -93,7 +93,7 @@ func builtinTests() map[string]testFunc {
 		},
 		"number": func(r *renderer, v any, a *args) (bool, error) { return isNumber(v), nil },
 		"string": func(r *renderer, v any, a *args) (bool, error) {
-			_, ok := v.(string)
+			_, ok := demote(v).(string)
 			return ok, nil
 		},
 		"mapping": func(r *renderer, v any, a *args) (bool, error) {

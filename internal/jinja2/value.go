@@ -84,6 +84,7 @@ type identityKey struct{ p any }
 // hashKey normalizes a value into a comparable Go value such that two Python
 // values that compare equal (1, 1.0 and True) share a key.
 func hashKey(k any) (any, error) {
+	k = demote(k)
 	switch v := k.(type) {
 	case string:
 		return v, nil
@@ -414,6 +415,8 @@ func ToGo(v any) any {
 		return ToGo(x.attrs)
 	case *Generator:
 		return ToGo(&List{Items: x.items})
+	case Markup:
+		return string(x)
 	case *Undefined:
 		return nil
 	case *Range:
@@ -444,6 +447,8 @@ func typeName(v any) string {
 		return "float"
 	case string:
 		return "str"
+	case Markup:
+		return "Markup"
 	case *List:
 		if x := v.(*List); x.view != "" {
 			return x.view

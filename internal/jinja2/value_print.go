@@ -15,6 +15,8 @@ func pyStr(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
+	case Markup:
+		return string(x)
 	case nil:
 		return "None"
 	case bool:
@@ -45,6 +47,10 @@ func writeRepr(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case string:
 		writeStrRepr(b, x)
+	case Markup:
+		b.WriteString("Markup(")
+		writeStrRepr(b, string(x))
+		b.WriteByte(')')
 	case nil, bool, int64, float64:
 		b.WriteString(pyStr(x))
 	case *big.Int:

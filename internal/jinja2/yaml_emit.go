@@ -329,6 +329,7 @@ func (e *yamlEmitter) endLine(indent int) {
 
 // node writes v; the cursor is at the place the value starts.
 func (e *yamlEmitter) node(v any, indent int) error {
+	v = demote(v)
 	switch x := v.(type) {
 	case *Namespace:
 		return e.node(x.attrs, indent)
@@ -408,6 +409,7 @@ func (e *yamlEmitter) node(v any, indent int) error {
 
 // toYAML serializes v like PyYAML's safe_dump(default_flow_style=False).
 func toYAML(v any) (string, error) {
+	v = demote(v)
 	e := &yamlEmitter{}
 	indent := 0
 	if _, ok := v.(string); ok {

@@ -1,0 +1,66 @@
+package jinja2
+
+import "strings"
+
+func builtinFilters() map[string]filterFunc {
+	m := map[string]filterFunc{
+		"abs":            filterAbs,
+		"attr":           filterAttr,
+		"batch":          lazyFilter("do_batch", filterBatch),
+		"capitalize":     strFilter(pyCapitalize),
+		"center":         filterCenter,
+		"count":          filterLength,
+		"d":              filterDefault,
+		"default":        filterDefault,
+		"dictsort":       filterDictsort,
+		"e":              filterEscapeMarkup,
+		"escape":         filterEscapeMarkup,
+		"filesizeformat": filterFilesizeformat,
+		"first":          filterFirst,
+		"float":          filterFloat,
+		"forceescape":    filterForceescape,
+		"format":         filterFormat,
+		"groupby":        filterGroupby,
+		"indent":         filterIndent,
+		"int":            filterInt,
+		"items":          lazyFilter("do_items", filterItems),
+		"join":           filterJoin,
+		"last":           filterLast,
+		"length":         filterLength,
+		"list":           filterList,
+		"lower":          strFilter(strings.ToLower),
+		"map":            lazyFilter("sync_do_map", filterMap),
+		"max":            minMax(true),
+		"min":            minMax(false),
+		"pprint":         filterPprint,
+		"random":         filterFirst,
+		"reject":         lazyFilter("select_or_reject", selectReject(false, false)),
+		"rejectattr":     lazyFilter("select_or_reject", selectReject(true, false)),
+		"replace":        filterReplace,
+		"reverse":        filterReverse,
+		"round":          filterRound,
+		"safe":           filterSafeMarkup,
+		"select":         lazyFilter("select_or_reject", selectReject(false, true)),
+		"selectattr":     lazyFilter("select_or_reject", selectReject(true, true)),
+		"slice":          lazyFilter("sync_do_slice", filterSlice),
+		"sort":           filterSort,
+		"string":         filterString,
+		"striptags":      filterStriptags,
+		"sum":            filterSum,
+		"title":          strFilter(jinjaTitle),
+		"tojson":         filterTojson,
+		"trim":           filterTrim,
+		"truncate":       filterTruncate,
+		"unique":         lazyFilter("do_unique", filterUnique),
+		"upper":          strFilter(strings.ToUpper),
+		"urlencode":      filterUrlencode,
+		"urlize":         filterUrlize,
+		"wordcount":      filterWordcount,
+		"wordwrap":       filterWordwrap,
+		"xmlattr":        filterXmlattr,
+	}
+	for k, v := range kluctlFilters() {
+		m[k] = v
+	}
+	return m
+}
