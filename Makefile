@@ -62,8 +62,8 @@ cluster-status:
 
 ## bench: render and deploy benchmarks against their floors
 bench: build cluster-build
-	go test -run '^$$' -bench . -benchmem ./internal/jinja2/
-	go run ./hack/bench
+	go test -run '^$$' -bench . -benchmem ./internal/jinja2/ ./e2e/render/
+	go run ./hack/bench -kluctl $(BIN)/kluctl
 
 clean:
 	rm -rf $(BIN)

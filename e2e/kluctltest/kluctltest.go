@@ -31,6 +31,17 @@ func Run(t testing.TB, env []string, args ...string) Result {
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
 
+// RunTTY runs kluctl as if stdin and stderr were a terminal, answering
+// prompts with input.
+func RunTTY(t testing.TB, env []string, input string, args ...string) Result {
+	t.Helper()
+	io, in, out, errOut := iostreams.Test()
+	in.WriteString(input)
+	io.InTTY, io.ErrTTY = true, true
+	code := cli.MainWithEnv(context.Background(), args, io, envFunc(env))
+	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
+}
+
 func envFunc(env []string) func(string) string {
 	m := map[string]string{}
 	for _, e := range env {

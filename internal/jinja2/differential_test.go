@@ -108,7 +108,7 @@ func sameResult(ours, theirs oracleResult) bool {
 		return false
 	}
 	if ours.OK {
-		if strings.Contains(theirs.Out, "<generator object") {
+		if strings.Contains(strings.ToLower(theirs.Out), "<generator object") {
 			return genAddrRe.ReplaceAllString(ours.Out, "") == genAddrRe.ReplaceAllString(theirs.Out, "")
 		}
 		return ours.Out == theirs.Out

@@ -150,7 +150,7 @@ func markupMethod(m Markup, name string, a *args) (any, error) {
 // implements them with str methods that Markup wraps.
 var markupPreservingFilters = map[string]bool{
 	"upper": true, "lower": true, "capitalize": true, "trim": true, "center": true,
-	"string": true, "indent": true, "format": true, "first": false,
+	"string": true, "indent": true, "format": true, "reverse": true,
 }
 
 func filterEscapeMarkup(r *renderer, f *frame, v any, a *args) (any, error) {

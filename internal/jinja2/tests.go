@@ -57,7 +57,7 @@ func numOrStrMod(v any) (any, error) {
 
 func isCallable(v any) bool {
 	switch v.(type) {
-	case *builtinFunc, *Macro, *boundMethod, *joiner, *loopObj:
+	case *builtinFunc, *Macro, *boundMethod, *joiner, *loopObj, *Undefined:
 		return true
 	}
 	return false

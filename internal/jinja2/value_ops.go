@@ -229,7 +229,11 @@ func numOp(op string, a, b any) (any, error) {
 		if x == 0 && y < 0 {
 			return nil, newRuntimeError(KindZeroDiv, "0.0 cannot be raised to a negative power")
 		}
-		return floatPow(x, y), nil
+		p := floatPow(x, y)
+		if math.IsInf(p, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+			return nil, newRuntimeError("OverflowError", "(34, 'Numerical result out of range')")
+		}
+		return p, nil
 	}
 	return nil, unsupported(op, a, b)
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/k8s"
 )
 
-// Options configures Load.
+// Options configures Load and Start.
 type Options struct {
 	// Concurrency bounds parallel requests; default 16.
 	Concurrency int
@@ -49,11 +49,27 @@ type groupKey struct {
 	ns  string
 }
 
-// Load fetches the live versions of objs. Objects that do not exist, also
-// because their kind is not (yet) known to the API server, are absent from
-// the result. Any other failure fails the whole load: without the live
-// state no correct diff is possible.
-func Load(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstructured, opts Options) (Objects, error) {
+func keyOf(ref k8s.ObjectRef) groupKey {
+	return groupKey{schema.GroupVersionKind{Group: ref.Group, Version: ref.Version, Kind: ref.Kind}, ref.Namespace}
+}
+
+// group is the live state of one kind in one namespace, loaded once.
+type group struct {
+	members []*unstructured.Unstructured
+	done    chan struct{}
+	objs    Objects
+	err     error
+}
+
+// Snapshot is the live state of a set of objects, read in the background
+// group by group (kind and namespace), so that callers can start working on
+// one group while others are still being read.
+type Snapshot struct {
+	groups map[groupKey]*group
+}
+
+// Start begins reading the live versions of objs and returns at once.
+func Start(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstructured, opts Options) *Snapshot {
 	def := DefaultOptions()
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = def.Concurrency
@@ -61,77 +77,122 @@ func Load(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstructured
 	if opts.ListThreshold <= 0 {
 		opts.ListThreshold = def.ListThreshold
 	}
-	groups := map[groupKey][]*unstructured.Unstructured{}
+	s := &Snapshot{groups: map[groupKey]*group{}}
 	var order []groupKey
 	for _, o := range objs {
-		k := groupKey{o.GroupVersionKind(), o.GetNamespace()}
-		if _, ok := groups[k]; !ok {
+		k := keyOf(k8s.RefOf(o))
+		g := s.groups[k]
+		if g == nil {
+			g = &group{done: make(chan struct{}), objs: Objects{}}
+			s.groups[k] = g
 			order = append(order, k)
 		}
-		groups[k] = append(groups[k], o)
-	}
-
-	out := Objects{}
-	var mu sync.Mutex
-	var errs []error
-	add := func(o *unstructured.Unstructured, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		if o != nil {
-			out[k8s.RefOf(o).Key()] = o
-		}
+		g.members = append(g.members, o)
 	}
 	sem := make(chan struct{}, opts.Concurrency)
-	var wg sync.WaitGroup
-	run := func(f func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				add(nil, ctx.Err())
-				return
-			}
-			defer func() { <-sem }()
-			f()
-		}()
-	}
 	for _, k := range order {
-		members := groups[k]
-		ri, _, err := c.Resource(k.gvk, k.ns)
-		if meta.IsNoMatchError(err) {
-			continue // kind unknown: nothing can exist yet
-		} else if err != nil {
-			add(nil, err)
-			continue
+		go s.load(ctx, c, k, s.groups[k], sem, opts)
+	}
+	return s
+}
+
+// Get returns the live version of ref (nil when it does not exist), waiting
+// until ref's group is read. Refs outside the snapshot return nil.
+func (s *Snapshot) Get(ref k8s.ObjectRef) (*unstructured.Unstructured, error) {
+	g := s.groups[keyOf(ref)]
+	if g == nil {
+		return nil, nil
+	}
+	<-g.done
+	if g.err != nil {
+		return nil, g.err
+	}
+	return g.objs.Get(ref), nil
+}
+
+// Wait waits for every group and returns the whole snapshot, or the read
+// errors joined.
+func (s *Snapshot) Wait() (Objects, error) {
+	out := Objects{}
+	var errs []error
+	for _, g := range s.groups {
+		<-g.done
+		if g.err != nil {
+			errs = append(errs, g.err)
 		}
-		if len(members) > opts.ListThreshold {
-			run(func() { listInto(ctx, ri, k, members, add) })
-			continue
-		}
-		for _, m := range members {
-			run(func() {
-				o, err := ri.Get(ctx, m.GetName(), metav1.GetOptions{})
-				if apierrors.IsNotFound(err) {
-					return
-				}
-				if err != nil {
-					err = fmt.Errorf("get %s: %w", k8s.RefOf(m), err)
-				}
-				add(o, err)
-			})
+		for k, v := range g.objs {
+			out[k] = v
 		}
 	}
-	wg.Wait()
 	if len(errs) != 0 {
 		return nil, fmt.Errorf("read live objects: %w", errors.Join(errs...))
 	}
 	return out, nil
+}
+
+// Load reads the live versions of objs and waits for all of them. Objects
+// that do not exist, also because their kind is not (yet) known to the API
+// server, are absent from the result. Any other failure fails the load:
+// without the live state no correct diff is possible.
+func Load(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstructured, opts Options) (Objects, error) {
+	return Start(ctx, c, objs, opts).Wait()
+}
+
+func (s *Snapshot) load(ctx context.Context, c *k8s.Clients, k groupKey, g *group, sem chan struct{}, opts Options) {
+	defer close(g.done)
+	ri, _, err := c.Resource(k.gvk, k.ns)
+	if meta.IsNoMatchError(err) {
+		return // kind unknown: nothing can exist yet
+	} else if err != nil {
+		g.err = err
+		return
+	}
+	var mu sync.Mutex
+	add := func(o *unstructured.Unstructured, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			g.err = errors.Join(g.err, err)
+		} else if o != nil {
+			g.objs[k8s.RefOf(o).Key()] = o
+		}
+	}
+	acquire := func() bool {
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			add(nil, ctx.Err())
+			return false
+		}
+	}
+	if len(g.members) > opts.ListThreshold {
+		if acquire() {
+			listInto(ctx, ri, k, g.members, add)
+			<-sem
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, m := range g.members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !acquire() {
+				return
+			}
+			defer func() { <-sem }()
+			o, err := ri.Get(ctx, m.GetName(), metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return
+			}
+			if err != nil {
+				err = fmt.Errorf("get %s: %w", k8s.RefOf(m), err)
+			}
+			add(o, err)
+		}()
+	}
+	wg.Wait()
 }
 
 // listInto lists one kind in one namespace page by page and keeps the
