@@ -259,3 +259,50 @@ func TestRenderOutputDirAndTargetRequired(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestRenderArgsFromFilesAndTargetTemplating(t *testing.T) {
+	files := map[string]string{
+		".kluctl.yml": `discriminator: "{{ target.name }}-{{ args.env }}"
+targets:
+  - name: base
+    context: ctx-{{ args.env }}
+    args:
+      env: staging
+      region: "{{ args.env }}-region"
+args:
+  - name: env
+  - name: region
+  - name: fromfile
+    default: none
+  - name: complex
+    default: {}
+`,
+		"deployment.yaml": "deployments:\n  - path: app\n",
+		"app/cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: args
+  namespace: default
+data:
+  target: "{{ target.name }}"
+  context: "{{ target.context }}"
+  region: "{{ args.region }}"
+  fromfile: "{{ args.fromfile }}"
+  complex: "{{ args.complex.list | join(',') }}"
+  disc: "{{ target.discriminator }}"
+`,
+		"args.yaml":    "fromfile: loaded\n",
+		"complex.yaml": "list: [a, b]\n",
+	}
+	dir := kluctltest.WriteProject(t, files)
+	res := kluctltest.Run(t, nil, "render", "--project-dir", dir, "--offline-kubernetes", "--print-all",
+		"-t", "base", "-T", "renamed", "--args-from-file", filepath.Join(dir, "args.yaml"), "-a", "complex=@"+filepath.Join(dir, "complex.yaml"))
+	if res.Code != 0 {
+		t.Fatalf("render: %s", res.Stderr)
+	}
+	got := cmData(t, parseObjects(t, []byte(res.Stdout)), "default", "args")
+	want := map[string]any{"target": "renamed", "context": "ctx-staging", "region": "staging-region", "fromfile": "loaded", "complex": "a,b", "disc": "renamed-staging"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

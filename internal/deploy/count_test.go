@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,6 +54,8 @@ func TestBenchmarkRequestCount(t *testing.T) {
 		rt.mu.Lock()
 		rt.n, rt.dur = map[string]int{}, map[string]time.Duration{}
 		rt.mu.Unlock()
+		var ru0, ru1 syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 		start := time.Now()
 		if name == "diff" {
 			_, err = deploy.Diff(ctx, c, res, deploy.DefaultOptions())
@@ -70,6 +73,8 @@ func TestBenchmarkRequestCount(t *testing.T) {
 		for _, k := range ks {
 			t.Logf("%s %s: %d requests, avg %s", name, k, rt.n[k], rt.dur[k]/time.Duration(rt.n[k]))
 		}
-		t.Logf("%s took %s", name, time.Since(start))
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+		t.Logf("%s took %s, client CPU %s", name, time.Since(start), cpu)
 	}
 }

@@ -49,9 +49,7 @@ type runner struct {
 	res        *render.Result
 	opts       Options
 	applier    *apply.Applier
-	liveObjs   live.Objects
-	liveReady  chan struct{} // closed when liveObjs is loaded
-	liveErr    error
+	snap       *live.Snapshot
 	rec        *recorder
 	diffOpts   diff.Options
 	sem        chan struct{}
@@ -101,34 +99,16 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	if !opts.NoOrphans && res.Discriminator != "" {
 		orphans = r.startOrphans(ctx)
 	}
-	// A real deploy must read the live state before it changes it; a
-	// dry-run changes nothing, so it reads while it applies.
-	r.liveReady = make(chan struct{})
-	load := func() {
-		r.liveObjs, r.liveErr = live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
-		if r.liveErr != nil {
-			r.abort.Store(true)
-		}
-		close(r.liveReady)
-	}
-	if opts.DryRun {
-		go load()
-	} else {
-		load()
-	}
-	if r.liveErr == nil {
-		r.applyItems(ctx)
-	}
-	<-r.liveReady
-	if r.liveErr != nil {
-		if orphans != nil {
-			orphans()
-		}
-		return nil, fmt.Errorf("%s: %w", cmd, r.liveErr)
-	}
-
+	// The live state is read group by group (kind and namespace) in the
+	// background; an object is applied only after its group was read.
+	r.snap = live.Start(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
+	r.applyItems(ctx)
+	_, err := r.snap.Wait()
 	if orphans != nil {
 		orphans()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	out := r.rec.res
 	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
@@ -195,11 +175,14 @@ func (r *runner) startOrphans(ctx context.Context) func() {
 	}
 }
 
-// live returns the live version of ref from the snapshot (nil when it did
-// not exist), waiting for the snapshot if it is still being read.
-func (r *runner) live(ref k8s.ObjectRef) *unstructured.Unstructured {
-	<-r.liveReady
-	return r.liveObjs.Get(ref)
+// live returns the live version of ref before the run (nil when it did not
+// exist), waiting until its group is read. A failed read aborts the run.
+func (r *runner) live(ctx context.Context, ref k8s.ObjectRef) (*unstructured.Unstructured, error) {
+	o, err := r.snap.Get(ref)
+	if err != nil {
+		r.abort.Store(true)
+	}
+	return o, err
 }
 
 // indexCreated remembers the namespaces and CRD kinds this run creates, so

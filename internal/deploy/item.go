@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -57,7 +58,11 @@ func (r *runner) item(ctx context.Context, it *render.Item) {
 	}
 	initial := true
 	for _, o := range plain {
-		if r.live(k8s.RefOf(o)) != nil {
+		lv, err := r.live(ctx, k8s.RefOf(o))
+		if err != nil {
+			return // reported by the run: the live state is unknown
+		}
+		if lv != nil {
 			initial = false
 			break
 		}
@@ -92,7 +97,9 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if r.aborted(ctx) || !r.acquire(ctx) {
+			ref := k8s.RefOf(o)
+			lv, err := r.live(ctx, ref) // read before it is changed
+			if err != nil || r.aborted(ctx) || !r.acquire(ctx) {
 				return
 			}
 			if r.aborted(ctx) { // the run may have been aborted while waiting
@@ -101,13 +108,12 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 			}
 			out, err := r.applier.Apply(ctx, o, r.willExist)
 			r.release()
-			ref := k8s.RefOf(o)
 			r.rec.warn(ref, out.Warnings...)
 			if err != nil {
 				r.fail(ctx, ref, err)
 				return
 			}
-			r.record(o, out)
+			r.record(o, lv, out)
 			mu.Lock()
 			applied = append(applied, out.Object)
 			mu.Unlock()
@@ -118,15 +124,18 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 }
 
 // record classifies an applied object as new or changed.
-func (r *runner) record(local *unstructured.Unstructured, out apply.Outcome) {
+func (r *runner) record(local, lv *unstructured.Unstructured, out apply.Outcome) {
 	ref := k8s.RefOf(local)
-	lv := r.live(ref)
 	if lv == nil {
 		r.rec.newObject(ref)
 		return
 	}
-	if !r.opts.DryRun && !out.Simulated && out.Object.GetResourceVersion() == lv.GetResourceVersion() {
-		return // a real apply that kept the resourceVersion changed nothing
+	if !out.Simulated && out.Object.GetResourceVersion() == lv.GetResourceVersion() {
+		// A real apply that kept the resourceVersion changed nothing; a
+		// dry-run keeps it anyway, but returns the stored object unchanged.
+		if !r.opts.DryRun || reflect.DeepEqual(lv.Object, out.Object.Object) {
+			return
+		}
 	}
 	changes, err := diff.Object(lv, out.Object, local, r.diffOpts)
 	if err != nil {
@@ -195,7 +204,10 @@ func (r *runner) runHooks(ctx context.Context, hs []*hooks.Hook) bool {
 	}
 	out, err := hooks.Run(ctx, r.applier, hs, hooks.RunOptions{
 		DryRun: r.opts.DryRun, NoWait: r.opts.NoWait, ReadinessTimeout: r.opts.ReadinessTimeout,
-		Exists: func(ref k8s.ObjectRef) bool { return r.live(ref) != nil },
+		Exists: func(ref k8s.ObjectRef) bool {
+			lv, err := r.live(ctx, ref)
+			return err == nil && lv != nil
+		},
 	})
 	r.rec.hooks(out.Applied...)
 	for ref, w := range out.Warnings {

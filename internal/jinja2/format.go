@@ -93,15 +93,11 @@ func percentFormat(format string, values any) (any, error) {
 			continue
 		}
 		if !haveArg {
-			if mapping != nil {
-				arg = mapping
-			} else {
-				if next >= len(pos) {
-					return nil, typeError("not enough arguments for format string")
-				}
-				arg = pos[next]
-				next++
+			if next >= len(pos) {
+				return nil, typeError("not enough arguments for format string")
 			}
+			arg = pos[next]
+			next++
 		}
 		s, err := formatOne(verb, flags, width, prec, arg)
 		if err != nil {

@@ -75,6 +75,23 @@ var regressionCases = []struct {
 	{name: "to-yaml-long", template: `{{ {'k': 'word ' * 30} | to_yaml }}`, want: "k: 'word word word word word word word word word word word word word word word word\n  word word word word word word word word word word word word word word '\n"},
 	{name: "to-yaml-multiline-edge", template: `{{ {'a': 'x\n', 'b': 'x\n\n', 'c': '\nx', 'd': ' x\ny', 'e': 'x \ny'} | to_yaml }}`, want: "a: |\n  x\nb: |+\n  x\n\nc: |2-\n\n  x\nd: |2-\n   x\n  y\ne: \"x \\ny\"\n"},
 	{name: "from-yaml-order", template: `{{ 'z: 1\na: [b, {c: d}]\nm: {y: 1, x: 2}' | from_yaml }}`, want: `{'z': 1, 'a': ['b', {'c': 'd'}], 'm': {'y': 1, 'x': 2}}`},
+	{name: "markup-repr-in-container", template: `{{ [1 | tojson, 'x' | e, 'y' | safe] }}`, want: `[Markup('1'), Markup('x'), Markup('y')]`},
+	{name: "markup-plus-escapes-str", template: `{{ 'a<' + ('<b>' | safe) }}|{{ ('<b>' | safe) + '&' }}|{{ ('<b>' | safe) ~ '&' }}`, want: `a&lt;<b>|<b>&amp;|<b>&`},
+	{name: "markup-percent-escapes-args", template: `{{ ('<%s>' | safe) % '&' }}|{{ '%s' | e % '<' }}`, want: `<&amp;>|&lt;`},
+	{name: "escape-does-not-double-escape", template: `{{ '<' | e | e }} {{ '<' | e | forceescape }}`, want: `&lt; &amp;lt;`},
+	{name: "markup-methods", template: `{{ [('<a>' | safe).upper(), ('a b' | safe).split()] }}`, want: `[Markup('<A>'), [Markup('a'), Markup('b')]]`},
+	{name: "markup-filters", template: `{{ [(' x ' | safe) | trim, ('ab' | safe) | reverse, ('ab' | safe) | upper, ('a' | safe) | replace('a', 'b')] }}`, want: `[Markup('x'), Markup('ba'), Markup('AB'), 'b']`},
+	{name: "tojson-is-escaped-test", template: `{{ 1 | tojson is escaped }} {{ '1' is escaped }}`, want: `True False`},
+	{name: "float-pow-overflow", template: `{{ 10.0 ** 400 }}`, wantErr: `OverflowError: (34, 'Numerical result out of range')`},
+	{name: "undefined-is-callable", template: `{{ nope is callable }}`, want: `True`},
+	{name: "strict-undefined-unhashable", template: `{{ [{'a': 1}] | unique(attribute='team') | list }}`, wantErr: `UndefinedError: 'dict object' has no attribute 'team'`},
+	{name: "percent-dict-consumed-once", template: `{{ '%s/%s' % {'a': 1} }}`, wantErr: `TypeError: not enough arguments for format string`},
+	{name: "percent-dict-single", template: `{{ '%s' % {'a': 1} }}`, want: `{'a': 1}`},
+	{name: "undefined-in-empty-list", template: `{{ nope in [] }}`, want: `False`},
+	{name: "undefined-in-list", template: `{{ nope in [1] }}`, wantErr: `UndefinedError: 'nope' is undefined`},
+	{name: "sort-single-undefined-key", template: `{{ {'a': 1} | sort(attribute='age') }}`, want: `['a']`},
+	{name: "format-spec-undefined", template: `{{ '{:>3}'.format(nope) }}`, wantErr: `TypeError: unsupported format string passed to StrictUndefined.__format__`},
+	{name: "repr-undefined-in-percent", template: `{{ '%r' % nope }}`, want: `Undefined`},
 }
 
 func TestRegressions(t *testing.T) {

@@ -115,7 +115,12 @@ func hashKey(k any) (any, error) {
 		}
 		return tupleKey(s), nil
 	}
-	switch k.(type) {
+	switch x := k.(type) {
+	case *Undefined:
+		if x.kind == undefStrict {
+			return nil, x.err()
+		}
+		return identityKey{undefKind(x.kind)}, nil
 	case *List, *Dict:
 		return nil, newRuntimeError("TypeError", fmt.Sprintf("unhashable type: '%s'", typeName(k)))
 	}

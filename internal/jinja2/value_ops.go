@@ -101,6 +101,9 @@ func (r *renderer) binOp(op string, a, b any) (any, error) {
 		return nil, ua.err()
 	}
 	if ub, ok := b.(*Undefined); ok {
+		if s, isStr := a.(string); isStr && op == "%" {
+			return percentFormat(s, ub)
+		}
 		if ub.kind == undefLenient {
 			return ub, nil
 		}

@@ -100,6 +100,10 @@ func selectTarget(ctx context.Context, tpl *Templates, cfg *KluctlConfig, config
 	if err != nil {
 		return nil, fmt.Errorf("render target %q: %w", opts.Name, err)
 	}
+	// Target args are part of the target definition and rendered with it.
+	if ra, ok := rendered["args"].(map[string]any); ok {
+		args = ra
+	}
 	t := &Target{Vars: rendered, Args: args}
 	t.Name, _ = rendered["name"].(string)
 	if c, ok := rendered["context"].(string); ok {

@@ -128,15 +128,3 @@ func existingYAML(pathNoExt string) string {
 	}
 	return ""
 }
-
-// readLenientYAML decodes without rejecting unknown fields.
-func readLenientYAML(path string, out any) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := yaml.Unmarshal(data, out); err != nil {
-		return describeYAMLError(path, data, err)
-	}
-	return nil
-}

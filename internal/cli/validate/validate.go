@@ -25,8 +25,8 @@ type Options struct {
 	WarningsAsErrors bool
 }
 
-// NotReadyError is returned when objects are missing or not ready.
-var NotReadyError = errors.New("validation failed: not all objects are ready")
+// ErrNotReady is returned when objects are missing or not ready.
+var ErrNotReady = errors.New("validation failed: not all objects are ready")
 
 // NewCmd returns the validate command.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -77,9 +77,9 @@ func run(ctx context.Context, opts *Options) error {
 			}
 			if failed {
 				if verr != nil {
-					return fmt.Errorf("%w: %v", NotReadyError, verr)
+					return fmt.Errorf("%w: %v", ErrNotReady, verr)
 				}
-				return NotReadyError
+				return ErrNotReady
 			}
 			return nil
 		}
