@@ -24,15 +24,11 @@ import (
 
 // Deploy applies the items of res and returns what changed. With
 // opts.DryRun nothing is changed and the result says what would change.
-// The error joins the per-object errors (see result.Result.Err); a nil
-// result with an error means the run could not start (e.g. the API server
-// is unreachable).
+// The error joins the per-object errors (see result.Result.Err); errors
+// that concern no single object (the API server became unreachable, the
+// live state could not be read) have an empty Ref. The result is never nil.
 func Deploy(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
-	cmd := "deploy"
-	if opts.DryRun {
-		cmd = "deploy (dry-run)"
-	}
-	return run(ctx, c, res, opts, cmd)
+	return run(ctx, c, res, opts, "deploy")
 }
 
 // Diff returns what Deploy would change: the same run as a server-side
@@ -45,17 +41,21 @@ func Diff(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options)
 
 // runner holds the state of one deploy or diff run.
 type runner struct {
-	c          *k8s.Clients
-	res        *render.Result
-	opts       Options
-	applier    *apply.Applier
-	snap       *live.Snapshot
-	rec        *recorder
-	diffOpts   diff.Options
-	sem        chan struct{}
-	abort      atomic.Bool
-	namespaces map[string]bool
-	crdKinds   map[schema.GroupKind]bool
+	c        *k8s.Clients
+	res      *render.Result
+	opts     Options
+	applier  *apply.Applier
+	snap     *live.Snapshot
+	rec      *recorder
+	diffOpts diff.Options
+	sem      chan struct{}
+	abort    atomic.Bool
+	// unreachable is set by the first error that shows the API server is
+	// gone; suppressed counts the errors of the requests still in flight.
+	unreachable atomic.Bool
+	suppressed  atomic.Int64
+	namespaces  map[string]bool
+	crdKinds    map[schema.GroupKind]bool
 }
 
 // deployed reports whether an item's objects are applied in this run.
@@ -108,8 +108,9 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 		orphans()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+		r.rec.fail(k8s.ObjectRef{}, err) // what was applied before is still reported
 	}
+	r.summarizeUnreachable()
 	out := r.rec.res
 	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
 	out.Sort()
@@ -225,11 +226,28 @@ func (r *runner) aborted(ctx context.Context) bool {
 // fail records err for ref and decides whether the run must stop: with
 // --abort-on-error, or when the API server is unreachable (every further
 // request would fail the same way).
+//
+// After the first unreachable-server error, further ones (the requests that
+// were in flight) are only counted, see summarizeUnreachable.
 func (r *runner) fail(ctx context.Context, ref k8s.ObjectRef, err error) {
-	r.rec.fail(ref, err)
 	var ue *url.Error
-	if r.opts.AbortOnError || ctx.Err() != nil || errors.As(err, &ue) {
+	if ctx.Err() != nil || errors.As(err, &ue) {
 		r.abort.Store(true)
+		if r.unreachable.Swap(true) {
+			r.suppressed.Add(1)
+			return
+		}
+	}
+	r.rec.fail(ref, err)
+	if r.opts.AbortOnError {
+		r.abort.Store(true)
+	}
+}
+
+// summarizeUnreachable records one error for the failures fail suppressed.
+func (r *runner) summarizeUnreachable() {
+	if n := r.suppressed.Load(); n > 0 {
+		r.rec.fail(k8s.ObjectRef{}, fmt.Errorf("%d more requests failed: the API server is unreachable or the run was cancelled", n))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -213,5 +214,115 @@ spec:
 	cs, _, _ := unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
 	if cs[0].(map[string]any)["image"] != "busybox:2" {
 		t.Errorf("job not replaced: %v", cs)
+	}
+}
+
+func TestDryRunWithNewNamespace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	newNS := e.ns + "-new"
+	res := e.result(disc, e.objects(disc, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: `+newNS+`}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: `+newNS+`}
+`))
+	r, err := deploy.Diff(e.ctx(), e.c, res, deploy.DefaultOptions())
+	if err != nil {
+		t.Fatalf("diff: %v", err)
+	}
+	if len(r.NewObjects) != 2 {
+		t.Errorf("want namespace and config map as new, got %v", r.NewObjects)
+	}
+	if e.get("v1", "Namespace", "", newNS) != nil {
+		t.Error("a diff must not create the namespace")
+	}
+}
+
+func TestWaitReadiness(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	res := e.result(disc, e.objects(disc, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: NS}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, image: nginx}]
+`))
+	res.Items[0].WaitReadiness = true
+	if _, err := deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions()); err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	got := e.get("apps/v1", "Deployment", e.ns, "web")
+	if ready, _, _ := unstructured.NestedInt64(got.Object, "status", "readyReplicas"); ready != 2 {
+		t.Errorf("deploy returned before the deployment was ready: readyReplicas=%d", ready)
+	}
+
+	never := e.result(disc, e.objects(disc, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: never, namespace: NS, annotations: {kluctl.io/wait-readiness: "true", kluctl.io/is-ready: "false"}}
+`))
+	opts := deploy.DefaultOptions()
+	opts.ReadinessTimeout = 2 * time.Second
+	r, err := deploy.Deploy(e.ctx(), e.c, never, opts)
+	if err == nil || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "timed out") {
+		t.Fatalf("want a readiness timeout error, got %v", err)
+	}
+	opts.NoWait = true
+	if _, err := deploy.Deploy(e.ctx(), e.c, never, opts); err != nil {
+		t.Fatalf("no-wait must not wait: %v", err)
+	}
+}
+
+func TestDeleteObjectsOfItem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	if _, err := deploy.Deploy(e.ctx(), e.c, e.result(disc, e.objects(disc, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: NS}")), deploy.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	res := e.result(disc, e.objects(disc, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: new, namespace: NS}"))
+	res.Items[0].DeleteObjects = []k8s.ObjectRef{{Kind: "ConfigMap", Namespace: e.ns, Name: "old"}}
+	r, err := deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.DeletedObjects) != 1 || r.DeletedObjects[0].Name != "old" || e.get("v1", "ConfigMap", e.ns, "old") != nil {
+		t.Errorf("want old deleted, got %v", r.DeletedObjects)
+	}
+}
+
+func TestDeployReportsAndPrunesOrphans(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	disc := "d-" + e.ns
+	both := e.result(disc, e.objects(disc, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: NS}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: NS}"))
+	if _, err := deploy.Deploy(e.ctx(), e.c, both, deploy.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	onlyA := e.result(disc, e.objects(disc, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: NS}"))
+	r, err := deploy.Deploy(e.ctx(), e.c, onlyA, deploy.DefaultOptions())
+	if err != nil || len(r.OrphanObjects) != 1 || r.OrphanObjects[0].Name != "b" || len(r.DeletedObjects) != 0 {
+		t.Fatalf("want b reported as orphan and kept, got err=%v %+v", err, r)
+	}
+	opts := deploy.DefaultOptions()
+	opts.Prune = true
+	r, err = deploy.Deploy(e.ctx(), e.c, onlyA, opts)
+	if err != nil || len(r.DeletedObjects) != 1 || r.DeletedObjects[0].Name != "b" {
+		t.Fatalf("want b pruned, got err=%v %+v", err, r)
+	}
+	if e.get("v1", "ConfigMap", e.ns, "b") != nil {
+		t.Error("b still exists after prune")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kluctl-go/kluctl/internal/deploy"
 	"github.com/kluctl-go/kluctl/internal/k8s"
 )
@@ -56,7 +58,7 @@ func TestHooksRunInOrderAndComplete(t *testing.T) {
 	}
 	first := e.get("batch/v1", "Job", e.ns, "pre-first")
 	second := e.get("batch/v1", "Job", e.ns, "pre-second")
-	done, _, _ := unstructuredString(first.Object, "status", "completionTime")
+	done, _, _ := unstructured.NestedString(first.Object, "status", "completionTime")
 	if done == "" {
 		t.Fatal("pre-first did not complete")
 	}
@@ -100,17 +102,4 @@ func TestFailingHookFailsDeploy(t *testing.T) {
 	if e.get("v1", "ConfigMap", e.ns, "app") != nil {
 		t.Error("objects after a failed pre-deploy hook must not be applied")
 	}
-}
-
-func unstructuredString(m map[string]any, path ...string) (string, bool, error) {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return "", false, nil
-		}
-		cur = mm[p]
-	}
-	s, ok := cur.(string)
-	return s, ok, nil
 }

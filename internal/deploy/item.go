@@ -58,6 +58,9 @@ func (r *runner) item(ctx context.Context, it *render.Item) {
 	}
 	initial := true
 	for _, o := range plain {
+		if len(hs) == 0 {
+			break // only hooks care; don't wait for the live state here
+		}
 		lv, err := r.live(ctx, k8s.RefOf(o))
 		if err != nil {
 			return // reported by the run: the live state is unknown

@@ -120,6 +120,7 @@ type printStmt struct {
 
 type ifStmt struct {
 	conds  []expr
+	lines  []int // line of the if or elif tag of each condition
 	bodies [][]stmt
 	els    []stmt
 	line   int
@@ -177,6 +178,9 @@ type withStmt struct {
 	values  []expr
 	body    []stmt
 	line    int
+	// valueLine is the line Jinja2 reports for errors in the values: its
+	// code generator emits them without a line marker of their own.
+	valueLine int
 }
 
 type includeStmt struct {

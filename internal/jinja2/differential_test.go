@@ -32,6 +32,7 @@ type oracleResult struct {
 	Out  string `json:"out"`
 	Kind string `json:"kind,omitempty"`
 	Msg  string `json:"msg,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // runOracle renders all cases with real Jinja2 in one python process.
@@ -40,8 +41,8 @@ func runOracle(t *testing.T, vars map[string]any, cases []oracleCase) []oracleRe
 	if os.Getenv("KLUCTL_SKIP_PY_ORACLE") == "1" {
 		t.Skip("KLUCTL_SKIP_PY_ORACLE=1: skipping the python oracle")
 	}
-	if err := exec.Command(pythonOracle, "-c", "import jinja2").Run(); err != nil {
-		t.Fatalf("%s cannot import jinja2 (apt-get install -y python3-jinja2, or set KLUCTL_SKIP_PY_ORACLE=1): %v", pythonOracle, err)
+	if err := exec.Command(pythonOracle, "-c", "import jinja2, yaml").Run(); err != nil {
+		t.Fatalf("%s cannot import jinja2 and yaml (apt-get install -y python3-jinja2 python3-yaml, or set KLUCTL_SKIP_PY_ORACLE=1): %v", pythonOracle, err)
 	}
 	req, err := json.Marshal(map[string]any{"vars": vars, "cases": cases})
 	if err != nil {
@@ -94,7 +95,7 @@ func renderOurs(envs map[[3]bool]*Environment, c oracleCase, vars map[string]any
 	if err != nil {
 		var te *TemplateError
 		if errors.As(err, &te) {
-			return oracleResult{Kind: te.Kind, Msg: te.Message}
+			return oracleResult{Kind: te.Kind, Msg: te.Message, Line: te.Line}
 		}
 		return oracleResult{Kind: "GoError", Msg: err.Error()}
 	}
@@ -115,14 +116,15 @@ func sameResult(ours, theirs oracleResult) bool {
 	// reproduced word for word; Jinja2's own errors are.
 	switch theirs.Kind {
 	case KindUndefined, KindSyntax, KindAssertion:
-		return ours.Kind == theirs.Kind && ours.Msg == theirs.Msg
+		return ours.Kind == theirs.Kind && ours.Msg == theirs.Msg && (theirs.Line == 0 || ours.Line == theirs.Line)
 	}
 	return ours.Kind == theirs.Kind || (ours.Kind != KindUndefined && ours.Kind != KindSyntax && ours.Kind != KindAssertion)
 }
 
 // differentialCases returns the generated templates (KLUCTL_DIFF_N and
-// KLUCTL_DIFF_SEED override the count and seed for exploration), the fuzz
-// seeds and the regression cases.
+// KLUCTL_DIFF_SEED override the count and seed, KLUCTL_DIFF_EXTRA names a
+// JSON list of more templates, for exploration), the fuzz seeds and the
+// regression cases.
 func differentialCases() []oracleCase {
 	n, seed := 600, int64(20261122)
 	if v, err := strconv.Atoi(os.Getenv("KLUCTL_DIFF_N")); err == nil {
@@ -134,7 +136,7 @@ func differentialCases() []oracleCase {
 	g := newTemplateGen(seed)
 	var cases []oracleCase
 	for i := 0; i < n; i++ {
-		c := oracleCase{Template: g.template(), Strict: true}
+		c := oracleCase{Template: g.template(), Strict: os.Getenv("KLUCTL_DIFF_LENIENT") != "1"}
 		if i%7 == 3 {
 			c.TrimBlocks = true
 		}
@@ -143,8 +145,26 @@ func differentialCases() []oracleCase {
 		}
 		cases = append(cases, c)
 	}
+	for i := 0; i < n/4; i++ {
+		lit := g.yamlLiteral(0)
+		cases = append(cases, oracleCase{Template: "{{ " + lit + " | to_yaml }}", Strict: true})
+		if i%3 == 0 {
+			cases = append(cases, oracleCase{Template: "{{ (" + lit + " | to_yaml | from_yaml) == " + lit + " }}", Strict: true})
+		}
+	}
 	for _, s := range fuzzSeeds {
 		cases = append(cases, oracleCase{Template: s, Strict: true})
+	}
+	if path := os.Getenv("KLUCTL_DIFF_EXTRA"); path != "" {
+		// Extra templates for exploration: a JSON list of strings.
+		if b, err := os.ReadFile(path); err == nil {
+			var extra []string
+			if json.Unmarshal(b, &extra) == nil {
+				for _, s := range extra {
+					cases = append(cases, oracleCase{Template: s, Strict: true})
+				}
+			}
+		}
 	}
 	for _, rc := range regressionCases {
 		cases = append(cases, oracleCase{Template: rc.template, Strict: !rc.lenient, TrimBlocks: rc.trimBlocks, LstripBlocks: rc.lstripBlocks})

@@ -273,3 +273,53 @@ func sha256HexOf(s string) string {
 	h, _ := sha256Hex(s, &args{}, 0)
 	return h
 }
+
+func TestDeepNestingIsAnError(t *testing.T) {
+	env := mustEnv(t, Options{Strict: true})
+	tests := []struct {
+		name, template string
+		wantErr        bool
+		want           string
+	}{
+		{name: "parens", template: "{{ " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + " }}", wantErr: true},
+		{name: "unary", template: "{{ " + strings.Repeat("-", 5000) + "1 }}", wantErr: true},
+		{name: "not", template: "{{ " + strings.Repeat("not ", 5000) + "1 }}", wantErr: true},
+		{name: "ifs", template: strings.Repeat("{% if true %}", 5000) + strings.Repeat("{% endif %}", 5000), wantErr: true},
+		{name: "self-referencing-list", template: "{% set l = [1] %}{% set _ = l.append(l) %}{{ l }}", want: "[1, [...]]"},
+		{name: "self-referencing-dict", template: "{% set d = {} %}{% set _ = d.update({'d': d}) %}{{ d }}", want: "{'d': {...}}"},
+		{name: "self-referencing-tojson", template: "{% set l = [] %}{% set _ = l.append(l) %}{{ l | tojson }}", wantErr: true},
+		{name: "self-referencing-to-yaml", template: "{% set l = [] %}{% set _ = l.append(l) %}{{ l | to_yaml }}", wantErr: true},
+		{name: "self-referencing-equal", template: "{% set l = [] %}{% set _ = l.append(l) %}{{ l == l }}", want: "True"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := env.RenderString(context.Background(), tc.name, tc.template, nil)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %q", got[:min(len(got), 80)])
+				}
+				if _, ok := err.(*TemplateError); !ok {
+					t.Fatalf("want a *TemplateError, got %T", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSelfRendersBlocks(t *testing.T) {
+	env := mustEnv(t, Options{Strict: true})
+	got, err := env.RenderString(context.Background(), "self", "<{% block title %}T{% endblock %}>|{{ self.title() }}", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("<T>|T", got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}

@@ -68,6 +68,7 @@ type Template struct {
 	env      *Environment
 	name     string
 	filename string
+	base     string // file that ./ and ../ includes are relative to
 	source   string
 	body     []stmt
 	blocks   map[string]*blockStmt
@@ -118,12 +119,18 @@ func (e *Environment) parse(name, filename, source string) (t *Template, err err
 				Message: fmt.Sprintf("internal error: %v\n%s", rec, debug.Stack()), Syntax: true}
 		}
 	}()
-	t = &Template{env: e, name: name, filename: filename, source: normalizeSource(source)}
+	t = &Template{env: e, name: name, filename: filename, base: filename, source: normalizeSource(source)}
+	if t.base == "" {
+		t.base = e.loader.baseFor(name)
+	}
 	toks, err := tokenize(t.source, e.opts.TrimBlocks, e.opts.LstripBlocks)
 	if err == nil {
 		p := &parser{toks: toks, env: e, blocks: map[string]*blockStmt{}}
 		t.body, err = p.parse()
 		t.blocks, t.extends = p.blocks, p.extends
+		if err == nil {
+			err = e.foldCheck(t.body)
+		}
 	}
 	if err != nil {
 		return nil, t.locateSyntax(err)
@@ -310,6 +317,9 @@ func (r *renderer) lookup(f *frame, name string) any {
 	}
 	if v, ok := r.global(name); ok {
 		return v
+	}
+	if name == "self" && r.run != nil {
+		return r.selfRef()
 	}
 	return &Undefined{kind: r.undef, name: name}
 }

@@ -128,6 +128,7 @@ const (
 	sigContinue
 )
 
+// Error describes a break or continue used outside a loop.
 func (c controlSignal) Error() string {
 	if c == sigBreak {
 		return "break outside loop"

@@ -391,7 +391,7 @@ func (e *filterExpr) apply(r *renderer, f *frame, v any) (any, error) {
 	}
 	if m, ok := v.(Markup); ok {
 		switch e.name {
-		case "escape", "e", "safe", "forceescape", "tojson", "default", "d", "list", "length", "count", "first", "last", "attr", "pprint":
+		case "escape", "e", "safe", "forceescape", "tojson", "default", "d", "list", "length", "count", "first", "last", "attr", "pprint", "truncate":
 			return e.fn(r, f, v, a)
 		}
 		res, err := e.fn(r, f, string(m), a)

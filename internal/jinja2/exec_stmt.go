@@ -32,11 +32,11 @@ func (s *ifStmt) exec(r *renderer, f *frame, w *output) error {
 	for i, c := range s.conds {
 		v, err := c.eval(r, f)
 		if err != nil {
-			return locate(err, r.tmpl, s.line)
+			return locate(err, r.tmpl, s.lines[i])
 		}
 		ok, err := truthy(v)
 		if err != nil {
-			return locate(err, r.tmpl, s.line)
+			return locate(err, r.tmpl, s.lines[i])
 		}
 		if ok {
 			return r.execBody(s.bodies[i], f, w)
@@ -137,7 +137,7 @@ func (s *withStmt) exec(r *renderer, f *frame, w *output) error {
 			err = r.assign(inner, t, v)
 		}
 		if err != nil {
-			return locate(err, r.tmpl, s.line)
+			return locate(err, r.tmpl, s.valueLine)
 		}
 	}
 	return r.execBody(s.body, inner, w)
@@ -303,6 +303,24 @@ func (r *renderer) renderBlock(chain []blockRef, i int, f *frame, w *output) err
 	return r.execBody(ref.b.body, inner, w)
 }
 
+// selfRef is the `self` variable: a module whose attributes render the
+// blocks of the current template hierarchy.
+func (r *renderer) selfRef() *Module {
+	m := &Module{name: "self", exports: &Dict{}}
+	run := r.run
+	for name, chain := range run.blocks {
+		m.exports.SetStr(name, &builtinFunc{name: name, fn: func(r *renderer, f *frame, _ *args) (any, error) {
+			var b output
+			saved := r.run
+			r.run = run
+			err := r.renderBlock(chain, 0, f, &b)
+			r.run = saved
+			return b.String(), err
+		}})
+	}
+	return m
+}
+
 func (s *extendsStmt) exec(r *renderer, f *frame, w *output) error {
 	if r.run.parent != nil {
 		return locate(newRuntimeError(KindRuntime, "extended multiple times"), r.tmpl, s.line)
@@ -324,7 +342,7 @@ func (s *extendsStmt) exec(r *renderer, f *frame, w *output) error {
 func (r *renderer) loadTemplate(v any) (*Template, error) {
 	from := ""
 	if r.tmpl != nil {
-		from = r.tmpl.filename
+		from = r.tmpl.base
 	}
 	switch x := v.(type) {
 	case string:

@@ -86,6 +86,9 @@ func jsonFloat(f float64) string {
 // writeJSON encodes v like Python's json.dumps.
 func writeJSON(b *strings.Builder, v any, o *jsonOptions, level int) error {
 	v = demote(v)
+	if level > maxNestingDepth {
+		return valueError("Circular reference detected")
+	}
 	nl := func(l int) {
 		if o.hasInd {
 			b.WriteByte('\n')
@@ -218,7 +221,12 @@ func safeLess(a, b any) bool {
 }
 
 // sortedRepr is repr() with dict keys sorted, as pprint prints.
-func sortedRepr(v any) string {
+func sortedRepr(v any) string { return sortedReprDepth(v, 0) }
+
+func sortedReprDepth(v any, depth int) string {
+	if depth > maxNestingDepth {
+		return "..."
+	}
 	switch x := v.(type) {
 	case *Dict:
 		keys := x.Keys()
@@ -226,13 +234,13 @@ func sortedRepr(v any) string {
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			val, _ := x.Get(k)
-			parts[i] = pyRepr(k) + ": " + sortedRepr(val)
+			parts[i] = pyRepr(k) + ": " + sortedReprDepth(val, depth+1)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case *List:
 		parts := make([]string, len(x.Items))
 		for i, it := range x.Items {
-			parts[i] = sortedRepr(it)
+			parts[i] = sortedReprDepth(it, depth+1)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
@@ -249,6 +257,10 @@ func filterPprint(r *renderer, f *frame, v any, a *args) (any, error) {
 // sorted dicts).
 func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
 	rep := sortedRepr(v)
+	if indent > 2*maxNestingDepth {
+		b.WriteString(rep)
+		return
+	}
 	if utf8.RuneCountInString(rep) <= 80-indent-allowance {
 		b.WriteString(rep)
 		return

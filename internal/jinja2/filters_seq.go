@@ -160,8 +160,11 @@ func filterBatch(r *renderer, f *frame, v any, a *args) (any, error) {
 func filterDictsort(r *renderer, f *frame, v any, a *args) (any, error) {
 	d, ok := v.(*Dict)
 	if !ok {
-		if u, isU := v.(*Undefined); isU && u.kind == undefStrict {
-			return nil, u.err()
+		if u, isU := v.(*Undefined); isU {
+			if u.kind == undefStrict {
+				return nil, u.err()
+			}
+			return &List{}, nil
 		}
 		return nil, newRuntimeError(KindRuntime, "You can only sort by either \"key\" or \"value\"")
 	}
@@ -223,6 +226,14 @@ func filterReverse(r *renderer, f *frame, v any, a *args) (any, error) {
 	out := make([]any, len(items))
 	for i, it := range items {
 		out[len(items)-1-i] = it
+	}
+	switch v.(type) {
+	case *Dict:
+		return newGenerator("dict_reversekeyiterator", out), nil
+	case *Tuple:
+		return newGenerator("reversed", out), nil
+	case *Range:
+		return newGenerator("range_iterator", out), nil
 	}
 	if isGen {
 		return &List{Items: out}, nil

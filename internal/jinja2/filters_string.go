@@ -5,7 +5,6 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -73,7 +72,10 @@ func htmlEscape(s string) string {
 func filterIndent(r *renderer, f *frame, v any, a *args) (any, error) {
 	s, ok := v.(string)
 	if !ok {
-		if u, isU := v.(*Undefined); isU && u.kind != undefLenient {
+		if u, isU := v.(*Undefined); isU {
+			if u.kind == undefLenient {
+				return "", nil
+			}
 			return nil, u.err()
 		}
 		return nil, typeError("unsupported operand type(s) for +=: '%s' and 'str'", typeName(v))
@@ -225,64 +227,6 @@ func filterWordcount(r *renderer, f *frame, v any, a *args) (any, error) {
 	return int64(len(wordRe.FindAllString(s, -1))), nil
 }
 
-// wrapLine is a simplified textwrap.wrap with drop_whitespace on.
-func wrapLine(line string, width int, breakLong bool) []string {
-	var chunks []string
-	cur := ""
-	curSpace := false
-	for _, r := range line {
-		sp := unicode.IsSpace(r)
-		if cur != "" && sp != curSpace {
-			chunks = append(chunks, cur)
-			cur = ""
-		}
-		cur += string(r)
-		curSpace = sp
-	}
-	if cur != "" {
-		chunks = append(chunks, cur)
-	}
-	var lines []string
-	for len(chunks) > 0 {
-		var curLine []string
-		curLen := 0
-		if strings.TrimSpace(chunks[0]) == "" && len(lines) > 0 {
-			chunks = chunks[1:]
-		}
-		for len(chunks) > 0 {
-			l := utf8.RuneCountInString(chunks[0])
-			if curLen+l <= width {
-				curLine = append(curLine, chunks[0])
-				curLen += l
-				chunks = chunks[1:]
-			} else {
-				break
-			}
-		}
-		if len(chunks) > 0 && utf8.RuneCountInString(chunks[0]) > width {
-			space := width - curLen
-			if space < 1 {
-				space = 1
-			}
-			if breakLong {
-				rs := []rune(chunks[0])
-				curLine = append(curLine, string(rs[:space]))
-				chunks[0] = string(rs[space:])
-			} else if len(curLine) == 0 {
-				curLine = append(curLine, chunks[0])
-				chunks = chunks[1:]
-			}
-		}
-		if len(curLine) > 0 && strings.TrimSpace(curLine[len(curLine)-1]) == "" {
-			curLine = curLine[:len(curLine)-1]
-		}
-		if len(curLine) > 0 {
-			lines = append(lines, strings.Join(curLine, ""))
-		}
-	}
-	return lines
-}
-
 func filterWordwrap(r *renderer, f *frame, v any, a *args) (any, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -307,7 +251,7 @@ func filterWordwrap(r *renderer, f *frame, v any, a *args) (any, error) {
 	lv, _ := strMethod(s, "splitlines", &args{})
 	var out []string
 	for _, l := range lv.(*List).Items {
-		out = append(out, strings.Join(wrapLine(l.(string), int(width), breakLong), wrap))
+		out = append(out, strings.Join(twWrap(l.(string), int(width), breakLong), wrap))
 	}
 	return strings.Join(out, wrap), nil
 }

@@ -36,6 +36,11 @@ var fuzzSeeds = []string{
 	"{% for %}{% endfor %}",
 	"{{ 'a' + 1 }}",
 	"{{ 1 / 0 }}",
+	"{{ {'b': [1, {'c': 'multi\\nline'}], 'a': 'yes', '': none, 'k': 'a: b'} | to_yaml }}",
+	"{{ ['x' | tojson, '<' | e, '<' | safe + '<', ('<%s>' | safe) % '&'] }}",
+	"{{ 'well-known co-op supercalifragilistic x--y' | wordwrap(7) }}|{{ users | pprint }}",
+	"{{ {'word word word word word word word word word word word word word word word word end': 'tab\\tin' * 20} | to_yaml }}",
+	"{{ range }} {{ dict }} {{ d.keys() }} {{ l | reverse }} {{ 1e3 // 0.1 }} {{ 0.3 ** 3 }}",
 }
 
 func FuzzRender(f *testing.F) {

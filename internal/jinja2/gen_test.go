@@ -41,7 +41,7 @@ func (g *templateGen) floatLit() string {
 }
 
 func (g *templateGen) strLit() string {
-	return g.pick(`'abc'`, `'Hello'`, `' pad '`, `'a-b-c'`, `"x y z"`, `''`, `'42'`, `'3.5'`, `'it''s'`, `"a'b"`, `'tab\there'`, `'MiXeD cAsE'`, `'l1\nl2'`, `'%s=%d'`, `'{}-{}'`)
+	return g.pick(`'abc'`, `'Hello'`, `' pad '`, `'a-b-c'`, `"x y z"`, `''`, `'42'`, `'3.5'`, `'it''s'`, `"a'b"`, `'tab\there'`, `'MiXeD cAsE'`, `'l1\nl2'`, `'%s=%d'`, `'{}-{}'`, `'well-known co-op x--y a-b-c-d supercalifragilistic end.'`, `'  lead  and\ttabs  '`)
 }
 
 func (g *templateGen) varRef() string {
@@ -201,8 +201,8 @@ func (g *templateGen) strVar() string {
 var strFilters = []string{
 	"upper", "lower", "title", "capitalize", "trim", "replace('l', 'L')", "replace('o', '0', 1)",
 	"center(15)", "indent(2)", "indent(3, true)", "indent('> ', blank=true)", "truncate(9)", "truncate(10, true)",
-	"striptags", "escape", "urlencode", "reverse", "string", "default('dflt')",
-	"d('empty', true)", "trim('Hd')", "format", "title | swapcase" + "", "list | join('.')",
+	"wordwrap(7)", "wordwrap(5, false)", "striptags", "escape", "urlencode", "reverse", "string", "default('dflt')",
+	"d('empty', true)", "trim('Hd')", "wordwrap(4)", "wordwrap(12, wrapstring='|')", "format", "title | swapcase" + "", "list | join('.')",
 	"wordcount | string", "first", "last", "sha256(8)", "b64encode", "slugify",
 }
 
@@ -440,4 +440,45 @@ func (g *templateGen) template() string {
 		s += "{{ n }}"
 	}
 	return s
+}
+
+// yamlStrings are scalars that exercise PyYAML's quoting and styles.
+var yamlStrings = []string{
+	``, `a`, `yes`, `No`, `null`, `~`, `1`, `1.5`, `1e3`, `0x10`, `010`, `-`, `- a`, `a: b`,
+	`a:b`, `a #b`, `#x`, ` lead`, `trail `, `multi\nline`, `multi\nline\n`, `\nlead`, `tab\tin`,
+	`it's`, `say \"hi\"`, `ü`, `@at`, `%p`, `!bang`, `&amp`, `*star`, `|pipe`, `>gt`, `[br]`,
+	`{cu}`, `a,b`, `a?`, `? q`, `key:`, `2020-01-01`, `12:30:00`, `.inf`, `true`, `Off`, `y`,
+	`<<`, `word word word word word word word word word word word word word word word word word word end`,
+	`a\n\nb`, `x\n `, `ends with space \nnext`, `---`, `x\u2028y`, `1_000`, `+1`, `0o17`,
+}
+
+// yamlLiteral returns a random Jinja literal of nested dicts, lists and
+// scalars for the to_yaml differential cases.
+func (g *templateGen) yamlLiteral(depth int) string {
+	r := g.r.Float64()
+	switch {
+	case depth < 3 && r < 0.25:
+		n := g.r.Intn(4)
+		seen := map[string]bool{}
+		var items []string
+		for i := 0; i < n; i++ {
+			k := yamlStrings[g.r.Intn(len(yamlStrings))]
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			items = append(items, `"`+k+`": `+g.yamlLiteral(depth+1))
+		}
+		return "{" + strings.Join(items, ", ") + "}"
+	case depth < 3 && r < 0.45:
+		n := g.r.Intn(4)
+		var items []string
+		for i := 0; i < n; i++ {
+			items = append(items, g.yamlLiteral(depth+1))
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	case r < 0.55:
+		return g.pick("0", "1", "-5", "3.5", "1e20", "2.0", "-0.0", "true", "false", "none", "12345678901234567890", "1e-7")
+	}
+	return `"` + yamlStrings[g.r.Intn(len(yamlStrings))] + `"`
 }

@@ -3,6 +3,7 @@ package jinja2
 // builtinFunc is a Go function callable from templates.
 type builtinFunc struct {
 	name string
+	repr string // Python's repr when it is not "<built-in function name>"
 	fn   func(r *renderer, f *frame, a *args) (any, error)
 }
 
@@ -70,6 +71,13 @@ func builtinGlobals() map[string]any {
 			n, err := argInt(a, 0, "n", 5)
 			return lipsum(n), err
 		}),
+	}
+	for name, repr := range map[string]string{
+		"range": "<class 'range'>", "dict": "<class 'dict'>", "namespace": "<class 'jinja2.utils.Namespace'>",
+		"cycler": "<class 'jinja2.utils.Cycler'>", "joiner": "<class 'jinja2.utils.Joiner'>",
+		"lipsum": "<function generate_lorem_ipsum at 0x7f0000000000>",
+	} {
+		m[name].(*builtinFunc).repr = repr
 	}
 	for k, v := range kluctlGlobals() {
 		m[k] = v

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -155,8 +154,4 @@ func kluctlFilters() map[string]filterFunc {
 		"slugify":   filterSlugify,
 		"render":    filterRender,
 	}
-}
-
-func errorf(kind, format string, a ...any) error {
-	return newRuntimeError(kind, fmt.Sprintf(format, a...))
 }

@@ -92,32 +92,42 @@ func globalGetVar(r *renderer, f *frame, a *args) (any, error) {
 	return def, nil
 }
 
-func deepCopy(v any) any {
+func deepCopy(v any) any { return deepCopyDepth(v, 0) }
+
+func deepCopyDepth(v any, depth int) any {
+	if depth > maxNestingDepth {
+		return v
+	}
 	switch x := v.(type) {
 	case *Dict:
 		d := &Dict{}
 		for i, k := range x.keys {
-			_ = d.Set(k, deepCopy(x.vals[i]))
+			_ = d.Set(k, deepCopyDepth(x.vals[i], depth+1))
 		}
 		return d
 	case *List:
 		items := make([]any, len(x.Items))
 		for i, it := range x.Items {
-			items[i] = deepCopy(it)
+			items[i] = deepCopyDepth(it, depth+1)
 		}
 		return &List{Items: items}
 	}
 	return v
 }
 
-func mergeInto(dst, src *Dict) {
+func mergeInto(dst, src *Dict) { mergeDepth(dst, src, 0) }
+
+func mergeDepth(dst, src *Dict, depth int) {
+	if depth > maxNestingDepth || dst == src {
+		return
+	}
 	for i, k := range src.keys {
 		sv := src.vals[i]
 		if dv, ok := dst.Get(k); ok {
 			dd, ok1 := dv.(*Dict)
 			sd, ok2 := sv.(*Dict)
 			if ok1 && ok2 {
-				mergeInto(dd, sd)
+				mergeDepth(dd, sd, depth+1)
 				continue
 			}
 		}

@@ -68,6 +68,16 @@ func (l *loader) filenameFor(name string) string {
 	return ""
 }
 
+// baseFor returns the file a template that is not a file resolves its
+// relative includes against: its name joined to the first search folder.
+func (l *loader) baseFor(name string) string {
+	if len(l.roots) == 0 {
+		return ""
+	}
+	clean := path.Clean("/" + filepath.ToSlash(name))
+	return filepath.Join(l.roots[0], filepath.FromSlash(clean))
+}
+
 // resolve returns the template name and file for name as included from the
 // template file fromFile ("" for none).
 func (l *loader) resolve(name, fromFile string) (string, string, error) {
@@ -80,10 +90,10 @@ func (l *loader) resolve(name, fromFile string) (string, string, error) {
 			base = filepath.Join(l.roots[0], "_")
 		}
 		cand := filepath.Join(filepath.Dir(base), filepath.FromSlash(name))
-		for i, root := range l.roots {
+		for _, root := range l.roots {
 			if rel, ok := within(root, cand); ok {
-				if err := l.checkFile(cand, i); err != nil {
-					return "", "", err
+				if err := l.checkFile(cand); err != nil {
+					return "", "", notFound(name)
 				}
 				return rel, cand, nil
 			}
@@ -96,7 +106,7 @@ func (l *loader) resolve(name, fromFile string) (string, string, error) {
 		}
 	}
 	clean := path.Clean(strings.TrimPrefix(name, "/"))
-	for i, root := range l.roots {
+	for _, root := range l.roots {
 		cand := filepath.Join(root, filepath.FromSlash(clean))
 		if _, ok := within(root, cand); !ok {
 			continue
@@ -105,7 +115,7 @@ func (l *loader) resolve(name, fromFile string) (string, string, error) {
 		if err != nil || st.IsDir() {
 			continue
 		}
-		if err := l.checkFile(cand, i); err != nil {
+		if err := l.checkFile(cand); err != nil {
 			return "", "", err
 		}
 		return clean, cand, nil
@@ -115,7 +125,7 @@ func (l *loader) resolve(name, fromFile string) (string, string, error) {
 
 // checkFile verifies that file exists and, with symlinks resolved, still
 // lies inside one of the search folders.
-func (l *loader) checkFile(file string, _ int) error {
+func (l *loader) checkFile(file string) error {
 	st, err := os.Stat(file)
 	if err != nil || st.IsDir() {
 		return notFound(file)

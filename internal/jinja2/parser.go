@@ -13,6 +13,11 @@ type parser struct {
 	endStack [][]string
 	soft     int // inside an if statement or inline if: unknown filters fail at runtime
 	unknown  []error
+	depth    int // nesting of expressions and statements
+	// lastMark is the line of the last node for which Jinja2's code
+	// generator writes a line marker; errors in code without its own marker
+	// are reported at this line.
+	lastMark int
 	blocks   map[string]*blockStmt
 	extends  bool
 }

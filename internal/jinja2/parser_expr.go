@@ -12,7 +12,16 @@ func (p *parser) parseExpression(withCond bool) (expr, error) {
 	return p.parseOr()
 }
 
+// maxExprDepth limits expression nesting, as Python's recursion limit does
+// for Jinja2's parser.
+const maxExprDepth = 300
+
 func (p *parser) parseCondExpr() (expr, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxExprDepth {
+		return nil, p.fail("expression is nested too deeply", p.cur().line)
+	}
 	line := p.cur().line
 	mark := len(p.unknown)
 	e1, err := p.parseOr()
@@ -73,6 +82,11 @@ func (p *parser) parseAnd() (expr, error) {
 
 func (p *parser) parseNot() (expr, error) {
 	if p.skipName("not") {
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxExprDepth {
+			return nil, p.fail("expression is nested too deeply", p.cur().line)
+		}
 		x, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -192,6 +206,11 @@ func (p *parser) parseUnary(withFilter bool) (expr, error) {
 	var err error
 	switch {
 	case p.isOp("-") || p.isOp("+"):
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxExprDepth {
+			return nil, p.fail("expression is nested too deeply", p.cur().line)
+		}
 		op := p.next().val
 		x, err := p.parseUnary(false)
 		if err != nil {

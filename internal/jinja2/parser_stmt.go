@@ -70,6 +70,9 @@ func (p *parser) subparse(end []string) ([]stmt, error) {
 					continue
 				}
 			}
+			if !isConstExpr(e) {
+				p.lastMark = line
+			}
 			body = append(body, &printStmt{x: e, line: line})
 		case tBlockBegin:
 			p.next()
@@ -129,11 +132,27 @@ func (p *parser) failTag(name string, line int) error {
 
 func (p *parser) parseStatement() ([]stmt, error) {
 	t := p.cur()
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxExprDepth {
+		return nil, p.fail("statements are nested too deeply", t.line)
+	}
 	if t.kind != tName {
 		return nil, p.fail("tag name expected", t.line)
 	}
 	p.tagStack = append(p.tagStack, t.val)
 	defer func() { p.tagStack = p.tagStack[:len(p.tagStack)-1] }()
+	switch t.val {
+	case "with", "autoescape", "block", "extends", "print", "filter":
+	case "set", "call":
+		// Marked after their body, see below.
+		defer func() { p.lastMark = t.line }()
+	default:
+		p.lastMark = t.line
+	}
+	if t.val == "filter" {
+		defer func() { p.lastMark = t.line }()
+	}
 	one := func(s stmt, err error) ([]stmt, error) {
 		if err != nil {
 			return nil, err
@@ -325,7 +344,9 @@ func (p *parser) parseIf() (stmt, error) {
 	p.soft++
 	defer func() { p.soft-- }()
 	s := &ifStmt{line: p.next().line}
+	condLine := s.line
 	for {
+		p.lastMark = condLine
 		test, err := p.parseTuple(false, false, nil, false)
 		if err != nil {
 			return nil, err
@@ -335,9 +356,11 @@ func (p *parser) parseIf() (stmt, error) {
 			return nil, err
 		}
 		s.conds = append(s.conds, test)
+		s.lines = append(s.lines, condLine)
 		s.bodies = append(s.bodies, body)
 		t := p.next()
 		if t.val == "elif" {
+			condLine = t.line
 			continue
 		}
 		if t.val == "else" {
@@ -406,7 +429,7 @@ func (p *parser) parseFilterBlock() (stmt, error) {
 }
 
 func (p *parser) parseWith() (stmt, error) {
-	s := &withStmt{line: p.next().line}
+	s := &withStmt{line: p.next().line, valueLine: max(p.lastMark, 1)}
 	for p.cur().kind != tBlockEnd {
 		if len(s.targets) > 0 {
 			if err := p.expectOp(","); err != nil {
@@ -439,4 +462,51 @@ func (p *parser) parseWith() (stmt, error) {
 	p.next()
 	s.body = body
 	return s, nil
+}
+
+// isConstExpr reports whether Jinja2's optimizer folds e into constant
+// output (no line marker is written for it).
+func isConstExpr(e expr) bool {
+	switch x := e.(type) {
+	case *constExpr:
+		return true
+	case *unaryExpr:
+		return isConstExpr(x.x)
+	case *binExpr:
+		return isConstExpr(x.l) && isConstExpr(x.r)
+	case *concatExpr:
+		for _, p := range x.parts {
+			if !isConstExpr(p) {
+				return false
+			}
+		}
+		return true
+	case *tupleExpr:
+		for _, it := range x.items {
+			if !isConstExpr(it) {
+				return false
+			}
+		}
+		return true
+	case *filterExpr:
+		switch x.name {
+		case "map", "select", "reject", "selectattr", "rejectattr", "render":
+			return false // context filters are not folded
+		}
+		if x.fn == nil || !isConstExpr(x.x) || x.dynArgs != nil || x.dynKwargs != nil {
+			return false
+		}
+		for _, a := range x.args {
+			if !isConstExpr(a) {
+				return false
+			}
+		}
+		for _, k := range x.kwargs {
+			if !isConstExpr(k.val) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

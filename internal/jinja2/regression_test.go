@@ -92,6 +92,19 @@ var regressionCases = []struct {
 	{name: "sort-single-undefined-key", template: `{{ {'a': 1} | sort(attribute='age') }}`, want: `['a']`},
 	{name: "format-spec-undefined", template: `{{ '{:>3}'.format(nope) }}`, wantErr: `TypeError: unsupported format string passed to StrictUndefined.__format__`},
 	{name: "repr-undefined-in-percent", template: `{{ '%r' % nope }}`, want: `Undefined`},
+	{name: "float-floor-division", template: `{{ 1e3 // 0.1 }} {{ 1e3 % 0.1 }} {{ -7.5 // 2 }} {{ 7 // -2.0 }}`, want: `9999.0 0.0999999999999445 -4.0 -4.0`},
+	{name: "to-yaml-complex-keys", template: `{{ {'': 1, 'multi\nline': [1, 2], 'k': {'\nlead': {'a': 1}}} | to_yaml }}`, want: "? ''\n: 1\n? |-\n  multi\n  line\n: - 1\n  - 2\nk:\n  ? |2-\n\n    lead\n  : a: 1\n"},
+	{name: "to-yaml-line-breaks", template: `{{ ['x\u2028y', 'a\nb ', 'tab\tx'] | to_yaml }}`, want: "- 'x\u2028  y'\n- \"a\\nb \"\n- \"tab\\tx\"\n"},
+	{name: "to-yaml-long-double-quoted", template: `{{ {'k': 'line one\n' ~ ('w ' * 50) ~ 'end '} | to_yaml }}`, want: "k: \"line one\\nw w w w w w w w w w w w w w w w w w w w w w w w w w w w w w w w w w\\\n  \\ w w w w w w w w w w w w w w w w end \"\n"},
+	{name: "wordwrap-hyphens", template: `{{ 'well-known co-op x--y a-b-c-d supercalifragilistic end.' | wordwrap(7) }}`, want: "well-\nknown\nco-op x\n--y\na-b-c-d\nsuperca\nlifragi\nlistic\nend."},
+	{name: "wordwrap-no-break-long", template: `{{ 'aaaaaaaaaa bb cccccccccccc' | wordwrap(5, false) }}`, want: "aaaaaaaaaa\nbb\ncccccccccccc"},
+	{name: "generator-reverse-dict", template: `{{ {'a': 1, 'b': 2} | reverse | list }}`, want: `['b', 'a']`},
+	{name: "to-yaml-double-quoted-split-after-escape", template: `{{ {'word word word word word word word word word word word word word word word word end': 'tab\tin' * 8} | to_yaml }}`, want: "word word word word word word word word word word word word word word word word end: \"tab\\t\\\n  intab\\tintab\\tintab\\tintab\\tintab\\tintab\\tintab\\tin\"\n"},
+	{name: "fold-concat-undefined-in-dead-branch", template: `{% if false %}{{ 'a' ~ ''[0] }}{% endif %}ok`, wantErr: `UndefinedError: str object has no element 0`},
+	{name: "fold-and-undefined", template: `{% if false %}{{ ('' | first) and 1 }}{% endif %}ok`, wantErr: `UndefinedError: No first item, sequence was empty.`},
+	{name: "fold-binop-swallows", template: `{% if false %}{{ ''[0] + 1 }}{% endif %}ok`, want: `ok`},
+	{name: "fold-inline-if-test", template: `{{ 1 if false else (2 if ''.x else 3) }}`, wantErr: `UndefinedError: 'str object' has no attribute 'x'`},
+	{name: "fold-with-name-is-runtime", template: `{% if false %}{{ 'a' ~ nope }}{% endif %}ok`, want: `ok`},
 }
 
 func TestRegressions(t *testing.T) {

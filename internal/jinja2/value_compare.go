@@ -44,7 +44,15 @@ func truthy(v any) (bool, error) {
 }
 
 // equal is Python's ==.
-func equal(a, b any) bool {
+func equal(a, b any) bool { return equalDepth(a, b, 0) }
+
+// maxCompareDepth stops comparisons of self-referencing containers.
+const maxCompareDepth = 200
+
+func equalDepth(a, b any, depth int) bool {
+	if depth > maxCompareDepth {
+		return false
+	}
 	a, b = demote(a), demote(b)
 	switch x := a.(type) {
 	case string:
@@ -68,10 +76,10 @@ func equal(a, b any) bool {
 	switch x := a.(type) {
 	case *List:
 		y, ok := b.(*List)
-		return ok && equalSlices(x.Items, y.Items)
+		return ok && equalSlices(x.Items, y.Items, depth+1)
 	case *Tuple:
 		y, ok := b.(*Tuple)
-		return ok && equalSlices(x.Items, y.Items)
+		return ok && equalSlices(x.Items, y.Items, depth+1)
 	case *Dict:
 		y, ok := b.(*Dict)
 		if !ok || x.Len() != y.Len() {
@@ -79,7 +87,7 @@ func equal(a, b any) bool {
 		}
 		for i, k := range x.keys {
 			v, ok := y.Get(k)
-			if !ok || !equal(x.vals[i], v) {
+			if !ok || (x.vals[i] != v || isNaN(v)) && !equalDepth(x.vals[i], v, depth+1) {
 				return false
 			}
 		}
@@ -89,17 +97,25 @@ func equal(a, b any) bool {
 		return ok
 	case *Range:
 		y, ok := b.(*Range)
-		return ok && equalSlices(rangeItems(x), rangeItems(y))
+		return ok && equalSlices(rangeItems(x), rangeItems(y), depth+1)
 	}
 	return a == b
 }
 
-func equalSlices(a, b []any) bool {
+func isNaN(v any) bool {
+	f, ok := v.(float64)
+	return ok && f != f
+}
+
+func equalSlices(a, b []any, depth int) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if !equal(a[i], b[i]) {
+		if a[i] == b[i] && !isNaN(a[i]) {
+			continue // Python compares elements by identity first
+		}
+		if !equalDepth(a[i], b[i], depth) {
 			return false
 		}
 	}
@@ -107,7 +123,12 @@ func equalSlices(a, b []any) bool {
 }
 
 // compareValues returns -1, 0 or 1 for the Python ordering of a and b.
-func compareValues(op string, a, b any) (int, error) {
+func compareValues(op string, a, b any) (int, error) { return compareDepth(op, a, b, 0) }
+
+func compareDepth(op string, a, b any, depth int) (int, error) {
+	if depth > maxCompareDepth {
+		return 0, newRuntimeError(KindRecursion, "maximum recursion depth exceeded in comparison")
+	}
 	a, b = demote(a), demote(b)
 	if u, ok := a.(*Undefined); ok && u.kind != undefLenient {
 		return 0, u.err()
@@ -138,11 +159,11 @@ func compareValues(op string, a, b any) (int, error) {
 		}
 	case *List:
 		if y, ok := b.(*List); ok {
-			return compareSlices(op, x.Items, y.Items)
+			return compareSlices(op, x.Items, y.Items, depth+1)
 		}
 	case *Tuple:
 		if y, ok := b.(*Tuple); ok {
-			return compareSlices(op, x.Items, y.Items)
+			return compareSlices(op, x.Items, y.Items, depth+1)
 		}
 	}
 	return 0, typeError("'%s' not supported between instances of '%s' and '%s'", op, typeName(a), typeName(b))
@@ -158,12 +179,12 @@ func cmpOrdered[T int64 | float64](x, y T) int {
 	return 0
 }
 
-func compareSlices(op string, a, b []any) (int, error) {
+func compareSlices(op string, a, b []any, depth int) (int, error) {
 	for i := 0; i < len(a) && i < len(b); i++ {
-		if equal(a[i], b[i]) {
+		if equalDepth(a[i], b[i], depth) {
 			continue
 		}
-		return compareValues(op, a[i], b[i])
+		return compareDepth(op, a[i], b[i], depth)
 	}
 	return cmpOrdered(int64(len(a)), int64(len(b))), nil
 }
@@ -187,11 +208,13 @@ func compareOp(op string, a, b any) (bool, error) {
 		ok, err := contains(b, a)
 		return !ok, err
 	}
-	if u, ok := a.(*Undefined); ok {
-		return false, u.err()
-	}
-	if u, ok := b.(*Undefined); ok {
-		return false, u.err()
+	for _, x := range [2]any{a, b} {
+		if u, ok := x.(*Undefined); ok {
+			if u.kind == undefLenient {
+				return false, nil
+			}
+			return false, u.err()
+		}
 	}
 	c, err := compareValues(op, a, b)
 	if err != nil {

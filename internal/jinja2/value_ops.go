@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// maxNestingDepth bounds the recursion over nested (possibly
+// self-referencing) containers when serializing or copying them.
+const maxNestingDepth = 500
+
 // maxIntBits caps the size of integers produced by ** and * to keep a
 // template from exhausting memory.
 const maxIntBits = 1 << 16
@@ -222,7 +226,8 @@ func numOp(op string, a, b any) (any, error) {
 		if y == 0 {
 			return nil, newRuntimeError(KindZeroDiv, "float floor division by zero")
 		}
-		return math.Floor(x / y), nil
+		q, _ := floatDivmod(x, y)
+		return q, nil
 	case "%":
 		if y == 0 {
 			return nil, newRuntimeError(KindZeroDiv, "float modulo")
@@ -239,6 +244,30 @@ func numOp(op string, a, b any) (any, error) {
 		return p, nil
 	}
 	return nil, unsupported(op, a, b)
+}
+
+// floatDivmod is CPython's float_divmod.
+func floatDivmod(vx, wx float64) (float64, float64) {
+	mod := math.Mod(vx, wx)
+	div := (vx - mod) / wx
+	if mod != 0 {
+		if (wx < 0) != (mod < 0) {
+			mod += wx
+			div -= 1
+		}
+	} else {
+		mod = math.Copysign(0, wx)
+	}
+	var floordiv float64
+	if div != 0 {
+		floordiv = math.Floor(div)
+		if div-floordiv > 0.5 {
+			floordiv++
+		}
+	} else {
+		floordiv = math.Copysign(0, vx/wx)
+	}
+	return floordiv, mod
 }
 
 func floatMod(x, y float64) float64 {

@@ -43,7 +43,24 @@ func pyRepr(v any) string {
 	return b.String()
 }
 
-func writeRepr(b *strings.Builder, v any) {
+func writeRepr(b *strings.Builder, v any) { reprInto(b, v, nil) }
+
+// onStack reports whether container p is being printed already; Python
+// prints such a cycle as [...] or {...}.
+func onStack(stack []any, p any) bool {
+	for _, s := range stack {
+		if s == p {
+			return true
+		}
+	}
+	return false
+}
+
+func reprInto(b *strings.Builder, v any, stack []any) {
+	if len(stack) > maxNestingDepth {
+		b.WriteString("...")
+		return
+	}
 	switch x := v.(type) {
 	case string:
 		writeStrRepr(b, x)
@@ -56,6 +73,11 @@ func writeRepr(b *strings.Builder, v any) {
 	case *big.Int:
 		b.WriteString(x.String())
 	case *List:
+		if onStack(stack, x) {
+			b.WriteString("[...]")
+			return
+		}
+		stack = append(stack, x)
 		if x.view != "" {
 			b.WriteString(x.view)
 			b.WriteByte('(')
@@ -65,15 +87,15 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, it)
+			reprInto(b, it, stack)
 		}
 		b.WriteByte(']')
 		if x.view != "" {
 			b.WriteByte(')')
 		}
 	case *Generator:
-		if x.name == "list_reverseiterator" {
-			b.WriteString("<list_reverseiterator object at 0x7f0000000000>")
+		if strings.HasSuffix(x.name, "iterator") || x.name == "reversed" {
+			fmt.Fprintf(b, "<%s object at 0x7f0000000000>", x.name)
 		} else {
 			fmt.Fprintf(b, "<generator object %s at 0x7f0000000000>", x.name)
 		}
@@ -83,21 +105,26 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, it)
+			reprInto(b, it, stack)
 		}
 		if len(x.Items) == 1 {
 			b.WriteByte(',')
 		}
 		b.WriteByte(')')
 	case *Dict:
+		if onStack(stack, x) {
+			b.WriteString("{...}")
+			return
+		}
+		stack = append(stack, x)
 		b.WriteByte('{')
 		for i, k := range x.keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, k)
+			reprInto(b, k, stack)
 			b.WriteString(": ")
-			writeRepr(b, x.vals[i])
+			reprInto(b, x.vals[i], stack)
 		}
 		b.WriteByte('}')
 	case *Undefined:
@@ -110,7 +137,7 @@ func writeRepr(b *strings.Builder, v any) {
 		}
 	case *Namespace:
 		b.WriteString("<Namespace ")
-		writeRepr(b, x.attrs)
+		reprInto(b, x.attrs, stack)
 		b.WriteByte('>')
 	case *Macro:
 		fmt.Fprintf(b, "<Macro %s>", pyRepr(x.name))
@@ -119,7 +146,11 @@ func writeRepr(b *strings.Builder, v any) {
 	case *loopObj:
 		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index0+1, x.len())
 	case *builtinFunc:
-		fmt.Fprintf(b, "<built-in function %s>", x.name)
+		if x.repr != "" {
+			b.WriteString(x.repr)
+		} else {
+			fmt.Fprintf(b, "<built-in function %s>", x.name)
+		}
 	case *boundMethod:
 		fmt.Fprintf(b, "<built-in method %s of %s>", x.name, objectTypeRepr(x.recv))
 	case *cycler:

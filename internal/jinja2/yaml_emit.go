@@ -44,100 +44,6 @@ func yamlImplicitTag(s string) string {
 	return "str"
 }
 
-type yamlAnalysis struct {
-	multiline, allowPlain, allowSingle, allowBlock bool
-}
-
-func isYAMLSpace(r rune) bool { return r == ' ' }
-func isYAMLBreak(r rune) bool {
-	return r == '\n' || r == '\r' || r == '\x85' || r == '\u2028' || r == '\u2029'
-}
-
-// analyzeScalar follows PyYAML's Emitter.analyze_scalar for block context.
-func analyzeScalar(s string) yamlAnalysis {
-	if s == "" {
-		return yamlAnalysis{allowSingle: true}
-	}
-	blockInd := strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...")
-	var lineBreaks, special, leadSpace, leadBreak, trailSpace, trailBreak, breakSpace, spaceBreak bool
-	prevSpace, prevBreak := false, false
-	runes := []rune(s)
-	precededByWS := true
-	for i, ch := range runes {
-		followedByWS := i+1 >= len(runes) || strings.ContainsRune("\x00 \t\r\n\x85\u2028\u2029", runes[i+1])
-		if i == 0 {
-			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", ch) {
-				blockInd = true
-			}
-			if (ch == '?' || ch == ':') && followedByWS {
-				blockInd = true
-			}
-			if ch == '-' && followedByWS {
-				blockInd = true
-			}
-		} else {
-			if ch == ':' && followedByWS {
-				blockInd = true
-			}
-			if ch == '#' && precededByWS {
-				blockInd = true
-			}
-		}
-		if isYAMLBreak(ch) {
-			lineBreaks = true
-		}
-		if !(ch == '\n' || (ch >= 0x20 && ch <= 0x7e)) {
-			if !(ch == 0x85 || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd) || (ch >= 0x10000 && ch < 0x10ffff)) || ch == 0xfeff {
-				special = true
-			}
-		}
-		switch {
-		case ch == ' ':
-			if i == 0 {
-				leadSpace = true
-			}
-			if i == len(runes)-1 {
-				trailSpace = true
-			}
-			if prevBreak {
-				breakSpace = true
-			}
-			prevSpace, prevBreak = true, false
-		case isYAMLBreak(ch):
-			if i == 0 {
-				leadBreak = true
-			}
-			if i == len(runes)-1 {
-				trailBreak = true
-			}
-			if prevSpace {
-				spaceBreak = true
-			}
-			prevSpace, prevBreak = false, true
-		default:
-			prevSpace, prevBreak = false, false
-		}
-		precededByWS = strings.ContainsRune("\x00 \t\r\n\x85\u2028\u2029", ch)
-	}
-	a := yamlAnalysis{multiline: lineBreaks, allowPlain: true, allowSingle: true, allowBlock: true}
-	if leadSpace || leadBreak || trailSpace || trailBreak {
-		a.allowPlain = false
-	}
-	if trailSpace {
-		a.allowBlock = false
-	}
-	if breakSpace {
-		a.allowPlain, a.allowSingle = false, false
-	}
-	if spaceBreak || special {
-		a.allowPlain, a.allowSingle, a.allowBlock = false, false, false
-	}
-	if lineBreaks || blockInd {
-		a.allowPlain = false
-	}
-	return a
-}
-
 type yamlEmitter struct {
 	b   strings.Builder
 	col int
@@ -192,115 +98,6 @@ func yamlScalarText(v any) (string, bool) {
 	return "", false
 }
 
-// writeString writes a string scalar at the given indent.
-func (e *yamlEmitter) writeString(s string, indent int, simpleKey bool) {
-	a := analyzeScalar(s)
-	if a.allowPlain && s != "" && yamlImplicitTag(s) == "str" && !(simpleKey && a.multiline) {
-		e.writePlain(s, indent, !simpleKey)
-		return
-	}
-	if a.multiline && !simpleKey && a.allowBlock {
-		e.writeLiteral(s, indent)
-		return
-	}
-	if a.allowSingle && !(simpleKey && a.multiline) {
-		e.writeSingle(s, indent, !simpleKey)
-		return
-	}
-	e.writeDouble(s)
-}
-
-func (e *yamlEmitter) writeWords(s string, indent int, split bool) {
-	words := strings.Split(s, " ")
-	for i, w := range words {
-		if i > 0 {
-			if split && e.col > 80 && w != "" && words[i-1] != "" {
-				e.newline(indent)
-			} else {
-				e.write(" ")
-			}
-		}
-		e.write(w)
-	}
-}
-
-func (e *yamlEmitter) writePlain(s string, indent int, split bool) {
-	e.writeWords(s, indent, split)
-}
-
-func (e *yamlEmitter) writeSingle(s string, indent int, split bool) {
-	e.write("'")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if i > 0 {
-			e.write("\n")
-			if l != "" || i == len(lines)-1 {
-				e.write(strings.Repeat(" ", indent))
-			}
-		}
-		e.writeWords(strings.ReplaceAll(l, "'", "''"), indent, split)
-	}
-	e.write("'")
-}
-
-func (e *yamlEmitter) writeDouble(s string) {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == 0:
-			b.WriteString(`\0`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteString(strings.ToUpper(string("0123456789abcdef"[r>>4]) + string("0123456789abcdef"[r&15])))
-		case r == 0xfeff:
-			b.WriteString(`\uFEFF`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	e.write(b.String())
-}
-
-func (e *yamlEmitter) writeLiteral(s string, indent int) {
-	hint := ""
-	if s[0] == ' ' || s[0] == '\n' {
-		hint = "2"
-	}
-	chomp := ""
-	switch {
-	case !strings.HasSuffix(s, "\n"):
-		chomp = "-"
-	case len(s) == 1 || strings.HasSuffix(s, "\n\n"):
-		chomp = "+"
-	}
-	e.write("|" + hint + chomp)
-	body := strings.TrimSuffix(s, "\n")
-	if chomp == "+" {
-		body = s[:len(s)-1]
-	}
-	pad := strings.Repeat(" ", indent)
-	for _, l := range strings.Split(body, "\n") {
-		if l == "" {
-			e.write("\n")
-		} else {
-			e.write("\n" + pad + l)
-		}
-	}
-	e.write("\n")
-	e.col = -1 // a literal block ends with its own newline
-}
-
 func isEmptyCollection(v any) (string, bool) {
 	switch x := v.(type) {
 	case *Dict:
@@ -330,6 +127,9 @@ func (e *yamlEmitter) endLine(indent int) {
 // node writes v; the cursor is at the place the value starts.
 func (e *yamlEmitter) node(v any, indent int) error {
 	v = demote(v)
+	if indent > 2*maxNestingDepth {
+		return valueError("to_yaml: data nested too deeply (circular reference?)")
+	}
 	switch x := v.(type) {
 	case *Namespace:
 		return e.node(x.attrs, indent)
@@ -341,6 +141,13 @@ func (e *yamlEmitter) node(v any, indent int) error {
 		for i, k := range x.keys {
 			if i > 0 {
 				e.endLine(indent)
+			}
+			k = demote(k)
+			if s, ok := k.(string); ok && !yamlSimpleKey(s) {
+				if err := e.complexEntry(s, x.vals[i], indent); err != nil {
+					return err
+				}
+				continue
 			}
 			if s, ok := k.(string); ok {
 				e.writeString(s, indent, true)
@@ -405,6 +212,33 @@ func (e *yamlEmitter) node(v any, indent int) error {
 		return nil
 	}
 	return typeError("to_yaml: cannot represent an object of type %s", typeName(v))
+}
+
+// yamlSimpleKey reports whether PyYAML writes s as a simple "key:" rather
+// than a complex "? key" entry.
+func yamlSimpleKey(s string) bool {
+	return s != "" && utf8.RuneCountInString(s) < 128 && !analyzeScalar(s).multiline
+}
+
+// complexEntry writes a mapping entry with a complex key:
+//
+//	? key
+//	: value
+func (e *yamlEmitter) complexEntry(key string, val any, indent int) error {
+	e.write("? ")
+	e.writeString(key, indent+2, false)
+	if e.col == -1 {
+		e.col = 0
+		e.write(strings.Repeat(" ", indent))
+	} else {
+		e.newline(indent)
+	}
+	e.write(": ")
+	if flow, ok := isEmptyCollection(demote(val)); ok {
+		e.write(flow)
+		return nil
+	}
+	return e.node(val, indent+2)
 }
 
 // toYAML serializes v like PyYAML's safe_dump(default_flow_style=False).

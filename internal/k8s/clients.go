@@ -33,8 +33,13 @@ type Clients struct {
 	// Mapper maps kinds to resources; call ResetMapper after CRDs change.
 	Mapper *restmapper.DeferredDiscoveryRESTMapper
 
-	resetMu sync.Mutex
+	resetMu   sync.Mutex
+	lastReset time.Time
 }
+
+// missResetInterval throttles the discovery refreshes caused by unknown
+// kinds (e.g. many custom resources of a CRD that does not exist yet).
+const missResetInterval = 2 * time.Second
 
 // NewClients builds Clients from cfg. It copies cfg and lifts the client
 // side rate limit (QPS/Burst), because the pipeline bounds its concurrency
@@ -85,14 +90,28 @@ func (c *Clients) ResetMapper() {
 	c.resetMu.Lock()
 	defer c.resetMu.Unlock()
 	c.Mapper.Reset()
+	c.lastReset = time.Now()
+}
+
+// resetOnMiss resets the mapper after a lookup miss unless that was done
+// very recently; it reports whether it reset.
+func (c *Clients) resetOnMiss() bool {
+	c.resetMu.Lock()
+	defer c.resetMu.Unlock()
+	if time.Since(c.lastReset) < missResetInterval {
+		return false
+	}
+	c.Mapper.Reset()
+	c.lastReset = time.Now()
+	return true
 }
 
 // Mapping returns the REST mapping of gvk. On a miss it resets the discovery
-// cache once and retries, so that freshly created CRDs are found.
+// cache (at most every few seconds) and retries, so that freshly created
+// CRDs are found.
 func (c *Clients) Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
 	m, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil && meta.IsNoMatchError(err) {
-		c.ResetMapper()
+	if err != nil && meta.IsNoMatchError(err) && c.resetOnMiss() {
 		m, err = c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	}
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/kluctl-go/kluctl/internal/apply"
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/k8s"
@@ -234,13 +232,4 @@ func Delete(ctx context.Context, c *k8s.Clients, refs []k8s.ObjectRef, opts Opti
 		}
 	}
 	return deleted, errors.Join(errs...)
-}
-
-// RefsOf returns the references of objs.
-func RefsOf(objs []*unstructured.Unstructured) []k8s.ObjectRef {
-	out := make([]k8s.ObjectRef, len(objs))
-	for i, o := range objs {
-		out[i] = k8s.RefOf(o)
-	}
-	return out
 }

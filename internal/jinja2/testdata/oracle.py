@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import sys
+import traceback
 
 import jinja2
 import yaml
@@ -90,7 +91,16 @@ def render(case, variables, envs):
         return {"ok": False, "kind": "RecursionError", "msg": str(e)}
     except Exception as e:  # noqa: BLE001 - every failure is a result
         msg = e.message if isinstance(e, jinja2.TemplateError) and e.message else str(e)
-        return {"ok": False, "kind": type(e).__name__, "msg": msg}
+        return {"ok": False, "kind": type(e).__name__, "msg": msg, "line": template_line(e)}
+
+
+def template_line(exc):
+    """The innermost template line of a runtime error's traceback."""
+    line = 0
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == "<template>":
+            line = frame.lineno
+    return line
 
 
 def main():

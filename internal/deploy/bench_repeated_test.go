@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ func TestBenchmarkRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * settleTime)
-	for i := 0; i < 3; i++ {
+	var oursR, floorR, oursD, floorD []float64
+	for i := 0; i < 5; i++ {
 		start := time.Now()
 		if _, err := deploy.Deploy(ctx, ourEnv.c, ourRes, deploy.DefaultOptions()); err != nil {
 			t.Fatal(err)
@@ -46,8 +48,18 @@ func TestBenchmarkRepeated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		oursR, floorR = append(oursR, ours.Seconds()), append(floorR, floor.Seconds())
+		oursD, floorD = append(oursD, oursDiff.Seconds()), append(floorD, floorDiff.Seconds())
 		t.Logf("redeploy ours %5.2fs floor %5.2fs ratio %.2f | diff ours %5.2fs floor %5.2fs ratio %.2f",
 			ours.Seconds(), floor.Seconds(), ours.Seconds()/floor.Seconds(),
 			oursDiff.Seconds(), floorDiff.Seconds(), oursDiff.Seconds()/floorDiff.Seconds())
 	}
+	t.Logf("median redeploy ours %.2fs floor %.2fs ratio %.2f | diff ours %.2fs floor %.2fs ratio %.2f",
+		median(oursR), median(floorR), median(oursR)/median(floorR), median(oursD), median(floorD), median(oursD)/median(floorD))
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
