@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -198,9 +199,12 @@ func (a *Applier) retryReplace(ctx context.Context, obj *unstructured.Unstructur
 	return a.forceReplace(ctx, obj, ref, live, err)
 }
 
-// forceReplace deletes the object and applies it again.
+// forceReplace deletes the object and applies it again. Besides
+// --force-replace-on-error, --replace-on-error allows it for immutable-field
+// errors: no update can change such a field, re-creating is the only way
+// to replace the object.
 func (a *Applier) forceReplace(ctx context.Context, obj *unstructured.Unstructured, ref k8s.ObjectRef, live *unstructured.Unstructured, cause error) (Outcome, error) {
-	if !a.forceReplaceAllowed(obj) {
+	if !a.forceReplaceAllowed(obj) && !(a.replaceAllowed(obj) && isImmutableFieldError(cause)) {
 		return Outcome{}, cause
 	}
 	if boolAnnotation(obj.GetAnnotations(), k8s.AnnotationSkipDelete) || boolAnnotation(live.GetAnnotations(), k8s.AnnotationSkipDelete) {
@@ -218,6 +222,12 @@ func (a *Applier) forceReplace(ctx context.Context, obj *unstructured.Unstructur
 		return Outcome{}, fmt.Errorf("re-create after delete: %w", err)
 	}
 	return Outcome{Object: res, Replaced: true, Warnings: []string{warn}}, nil
+}
+
+// isImmutableFieldError reports validation errors about fields that can
+// not be changed after creation.
+func isImmutableFieldError(err error) bool {
+	return apierrors.IsInvalid(err) && strings.Contains(err.Error(), "immutable")
 }
 
 // isTransport reports errors where the API server was not reached or did

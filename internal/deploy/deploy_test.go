@@ -174,7 +174,7 @@ spec:
 	}
 }
 
-func TestImmutableFieldNeedsForceReplace(t *testing.T) {
+func TestImmutableFieldNeedsReplaceOnError(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	disc := "d-" + e.ns
@@ -197,15 +197,13 @@ spec:
 	if err == nil || !strings.Contains(err.Error(), "immutable") {
 		t.Fatalf("want an immutable field error naming the job, got %v", err)
 	}
+	// An update cannot change an immutable field, so replace-on-error
+	// re-creates the object.
 	opts := deploy.DefaultOptions()
 	opts.ReplaceOnError = true
-	if _, err := deploy.Deploy(e.ctx(), e.c, job("busybox:2"), opts); err == nil {
-		t.Fatal("replace-on-error (update) cannot change an immutable field, want an error")
-	}
-	opts.ForceReplaceOnError = true
 	r, err := deploy.Deploy(e.ctx(), e.c, job("busybox:2"), opts)
 	if err != nil {
-		t.Fatalf("force-replace-on-error: %v", err)
+		t.Fatalf("replace-on-error: %v", err)
 	}
 	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0].Message, "re-created") {
 		t.Errorf("want a warning about the re-creation, got %v", r.Warnings)
@@ -214,6 +212,16 @@ spec:
 	cs, _, _ := unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
 	if cs[0].(map[string]any)["image"] != "busybox:2" {
 		t.Errorf("job not replaced: %v", cs)
+	}
+	force := deploy.DefaultOptions()
+	force.ForceReplaceOnError = true
+	if _, err := deploy.Deploy(e.ctx(), e.c, job("busybox:3"), force); err != nil {
+		t.Fatalf("force-replace-on-error: %v", err)
+	}
+	got = e.get("batch/v1", "Job", e.ns, "j")
+	cs, _, _ = unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
+	if cs[0].(map[string]any)["image"] != "busybox:3" {
+		t.Errorf("job not force-replaced: %v", cs)
 	}
 }
 

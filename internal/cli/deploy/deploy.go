@@ -73,7 +73,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 func AddApplyFlags(cmd *cobra.Command, forceApply, replaceOnError, forceReplaceOnError *bool) {
 	fl := cmd.Flags()
 	fl.BoolVar(forceApply, "force-apply", false, "Force conflict resolution when applying. See documentation for details")
-	fl.BoolVar(replaceOnError, "replace-on-error", false, "When patching an object fails, try to replace it. See documentation for more details.")
+	fl.BoolVar(replaceOnError, "replace-on-error", false, "When patching an object fails, try to replace it (re-create it when an immutable field changed). See documentation for more details.")
 	fl.BoolVar(forceReplaceOnError, "force-replace-on-error", false, "Same as --replace-on-error, but also try to delete and re-create objects. See documentation for more details.")
 }
 
