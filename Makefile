@@ -21,11 +21,11 @@ build:
 test: test-deps
 	go test -timeout $(TEST_TIMEOUT) -count=1 ./...
 
-## test-deps: the Jinja2 oracle (Debian python3-jinja2) and the cluster binaries
+## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml) and the cluster binaries
 test-deps: cluster-build
-	@if ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then \
-		echo "installing python3-jinja2 (differential test oracle)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jinja2 >/dev/null; \
+	@if ! /usr/bin/python3 -c 'import jinja2, yaml' 2>/dev/null; then \
+		echo "installing python3-jinja2 and python3-yaml (differential test oracle)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jinja2 python3-yaml >/dev/null; \
 	fi
 
 cluster-build:

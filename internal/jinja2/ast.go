@@ -93,6 +93,7 @@ type filterExpr struct {
 	x    expr // nil in filter blocks: the input is supplied by the caller
 	name string
 	fn   filterFunc
+	soft bool // inside an if or inline if: unknown names fail at runtime
 	callArgs
 	line int
 }
@@ -101,6 +102,7 @@ type testExpr struct {
 	x    expr
 	name string
 	fn   testFunc
+	soft bool
 	callArgs
 	line int
 }

@@ -126,3 +126,18 @@ func BenchmarkManifest(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkManifestParse measures parsing alone.
+func BenchmarkManifestParse(b *testing.B) {
+	fx := loadBenchFixture(b)
+	env, err := NewEnvironment(Options{Strict: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := env.FromString("manifest.yaml.j2", fx.source); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func renderOurs(envs map[[3]bool]*Environment, c oracleCase, vars map[string]any
 	return oracleResult{OK: true, Out: out}
 }
 
-var genAddrRe = regexp.MustCompile(`(?i)[ _]at[ _]0x[0-9a-f]+>`)
+var genAddrRe = regexp.MustCompile(`(?i)0x[0-9a-f]{8,}`)
 
 func sameResult(ours, theirs oracleResult) bool {
 	if ours.OK != theirs.OK {

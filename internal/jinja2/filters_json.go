@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -183,10 +184,7 @@ func writeJSON(b *strings.Builder, v any, o *jsonOptions, level int) error {
 	case *Namespace:
 		return writeJSON(b, x.attrs, o, level)
 	case *Undefined:
-		if x.kind == undefStrict {
-			return x.err()
-		}
-		return typeError("Object of type %s is not JSON serializable", typeName(v))
+		return typeError("Object of type %s is not JSON serializable", undefClassName(x))
 	default:
 		return typeError("Object of type %s is not JSON serializable", typeName(v))
 	}
@@ -249,13 +247,13 @@ func sortedReprDepth(v any, depth int) string {
 
 func filterPprint(r *renderer, f *frame, v any, a *args) (any, error) {
 	var b strings.Builder
-	pprintFormat(&b, v, 0, 0)
+	pprintFormat(&b, v, 0, 0, 0)
 	return b.String(), nil
 }
 
 // pprintFormat follows Python's pprint.PrettyPrinter (width 80, indent 1,
 // sorted dicts).
-func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
+func pprintFormat(b *strings.Builder, v any, indent, allowance, level int) {
 	rep := sortedRepr(v)
 	if indent > 2*maxNestingDepth {
 		b.WriteString(rep)
@@ -266,6 +264,8 @@ func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
 		return
 	}
 	switch x := v.(type) {
+	case string:
+		pprintStr(b, x, indent, allowance, level+1)
 	case *Dict:
 		b.WriteByte('{')
 		keys := x.Keys()
@@ -281,7 +281,7 @@ func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
 			if last {
 				al = allowance + 1
 			}
-			pprintFormat(b, val, ind+utf8.RuneCountInString(kr)+2, al)
+			pprintFormat(b, val, ind+utf8.RuneCountInString(kr)+2, al, level+1)
 			if !last {
 				b.WriteString(",\n" + strings.Repeat(" ", ind))
 			}
@@ -307,7 +307,7 @@ func pprintFormat(b *strings.Builder, v any, indent, allowance int) {
 			if i > 0 {
 				b.WriteString(",\n" + strings.Repeat(" ", ind))
 			}
-			pprintFormat(b, it, ind, al)
+			pprintFormat(b, it, ind, al, level+1)
 		}
 		b.WriteString(end)
 	default:
@@ -341,4 +341,82 @@ func filterXmlattr(r *renderer, f *frame, v any, a *args) (any, error) {
 		rv = " " + rv
 	}
 	return rv, nil
+}
+
+var pprintPartRe = regexp.MustCompile(`\S*\s*`)
+
+// pprintStr is PrettyPrinter._pprint_str: a long string is split into
+// adjacent literals at line ends and spaces.
+func pprintStr(b *strings.Builder, s string, indent, allowance, level int) {
+	if s == "" {
+		b.WriteString(pyRepr(s))
+		return
+	}
+	var lines []string
+	for rest := s; rest != ""; {
+		i := strings.IndexAny(rest, "\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029")
+		if i < 0 {
+			lines = append(lines, rest)
+			break
+		}
+		_, n := utf8.DecodeRuneInString(rest[i:])
+		if rest[i] == '\r' && i+1 < len(rest) && rest[i+1] == '\n' {
+			n = 2
+		}
+		lines = append(lines, rest[:i+n])
+		rest = rest[i+n:]
+	}
+	if level == 1 {
+		indent++
+		allowance++
+	}
+	maxWidth1, maxWidth := 80-indent, 80-indent
+	var chunks []string
+	rep := ""
+	for i, line := range lines {
+		rep = pyRepr(line)
+		if i == len(lines)-1 {
+			maxWidth1 -= allowance
+		}
+		if utf8.RuneCountInString(rep) <= maxWidth1 {
+			chunks = append(chunks, rep)
+			continue
+		}
+		parts := pprintPartRe.FindAllString(line, -1)
+		maxWidth2 := maxWidth
+		current := ""
+		for j, part := range parts {
+			candidate := current + part
+			if j == len(parts)-1 && i == len(lines)-1 {
+				maxWidth2 -= allowance
+			}
+			if utf8.RuneCountInString(pyRepr(candidate)) > maxWidth2 {
+				if current != "" {
+					chunks = append(chunks, pyRepr(current))
+				}
+				current = part
+			} else {
+				current = candidate
+			}
+		}
+		if current != "" {
+			chunks = append(chunks, pyRepr(current))
+		}
+	}
+	if len(chunks) == 1 {
+		b.WriteString(rep)
+		return
+	}
+	if level == 1 {
+		b.WriteByte('(')
+	}
+	for i, c := range chunks {
+		if i > 0 {
+			b.WriteString("\n" + strings.Repeat(" ", indent))
+		}
+		b.WriteString(c)
+	}
+	if level == 1 {
+		b.WriteByte(')')
+	}
 }

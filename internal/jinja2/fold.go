@@ -1,6 +1,9 @@
 package jinja2
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Jinja2's optimizer folds constant expressions while compiling, in every
 // branch, also those that never run. Most failures make it give up quietly,
@@ -267,12 +270,107 @@ func eachArg(ca callArgs, f func(expr)) {
 	}
 }
 
-// expr visits e bottom-up and records the first escaping fold error.
+// markSoft marks the filters and tests in e as soft: e is part of an inline
+// if, which Jinja2 compiles in a soft frame.
+func markSoft(e expr) {
+	switch x := e.(type) {
+	case *filterExpr:
+		x.soft = true
+	case *testExpr:
+		x.soft = true
+	}
+	forEachChild(e, markSoft)
+}
+
+// hasSafeRepr mirrors jinja2.compiler.has_safe_repr: only such values
+// replace the folded expression.
+func hasSafeRepr(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string, Markup, *Range:
+		return true
+	case *List:
+		for _, it := range x.Items {
+			if !hasSafeRepr(it) {
+				return false
+			}
+		}
+		return x.view == ""
+	case *Tuple:
+		for _, it := range x.Items {
+			if !hasSafeRepr(it) {
+				return false
+			}
+		}
+		return true
+	case *Dict:
+		for i, k := range x.keys {
+			if !hasSafeRepr(k) || !hasSafeRepr(x.vals[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// unknownNames reports a filter or test that does not exist, top-down like
+// Jinja2's code generator, skipping subtrees the optimizer folds away.
+func (fo *folder) unknownNames(e expr) {
+	if e == nil || fo.err != nil || !hasUnknownName(e) {
+		return
+	}
+	if v, err := fo.fold(e); err == nil && hasSafeRepr(v) {
+		return
+	}
+	switch x := e.(type) {
+	case *filterExpr:
+		if x.fn == nil && !x.soft {
+			fo.err = &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No filter named '%s'.", x.name), Line: x.line, Syntax: true}
+			return
+		}
+	case *testExpr:
+		if x.fn == nil && !x.soft {
+			fo.err = &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No test named '%s'.", x.name), Line: x.line, Syntax: true}
+			return
+		}
+	}
+	forEachChild(e, fo.unknownNames)
+}
+
+// hasUnknownName reports whether e uses a filter or test that does not
+// exist outside a soft frame.
+func hasUnknownName(e expr) bool {
+	switch x := e.(type) {
+	case *filterExpr:
+		if x.fn == nil && !x.soft {
+			return true
+		}
+	case *testExpr:
+		if x.fn == nil && !x.soft {
+			return true
+		}
+	}
+	found := false
+	forEachChild(e, func(c expr) {
+		if !found && hasUnknownName(c) {
+			found = true
+		}
+	})
+	return found
+}
+
+// expr checks one expression of a statement as Jinja2 compiles it.
 func (fo *folder) expr(e expr, line int) {
+	fo.escapes(e, line)
+	fo.unknownNames(e)
+}
+
+// escapes visits e bottom-up and records the first escaping fold error.
+func (fo *folder) escapes(e expr, line int) {
 	if e == nil || fo.err != nil {
 		return
 	}
-	forEachChild(e, func(c expr) { fo.expr(c, line) })
+	forEachChild(e, func(c expr) { fo.escapes(c, line) })
 	if fo.err != nil {
 		return
 	}

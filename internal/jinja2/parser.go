@@ -12,12 +12,12 @@ type parser struct {
 	tagStack []string
 	endStack [][]string
 	soft     int // inside an if statement or inline if: unknown filters fail at runtime
-	unknown  []error
 	depth    int // nesting of expressions and statements
 	// lastMark is the line of the last node for which Jinja2's code
 	// generator writes a line marker; errors in code without its own marker
 	// are reported at this line.
 	lastMark int
+	fo       *folder
 	blocks   map[string]*blockStmt
 	extends  bool
 }

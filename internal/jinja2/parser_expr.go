@@ -23,13 +23,12 @@ func (p *parser) parseCondExpr() (expr, error) {
 		return nil, p.fail("expression is nested too deeply", p.cur().line)
 	}
 	line := p.cur().line
-	mark := len(p.unknown)
 	e1, err := p.parseOr()
 	if err != nil {
 		return nil, err
 	}
 	for p.skipName("if") {
-		p.unknown = p.unknown[:mark]
+		markSoft(e1)
 		p.soft++
 		e2, err := p.parseOr()
 		p.soft--

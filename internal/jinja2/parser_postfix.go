@@ -1,7 +1,5 @@
 package jinja2
 
-import "fmt"
-
 func (p *parser) parsePostfix(node expr) (expr, error) {
 	for {
 		var err error
@@ -213,9 +211,7 @@ func (p *parser) parseFilter(node expr, startInline bool) (expr, error) {
 			}
 		}
 		f.fn = p.env.filters[name]
-		if f.fn == nil && p.soft == 0 {
-			p.unknown = append(p.unknown, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No filter named '%s'.", name), Line: line, Syntax: true})
-		}
+		f.soft = p.soft > 0
 		node = f
 	}
 	return node, nil
@@ -251,9 +247,7 @@ func (p *parser) parseTest(node expr) (expr, error) {
 		te.args = []expr{a}
 	}
 	te.fn = p.env.tests[name]
-	if te.fn == nil && p.soft == 0 {
-		p.unknown = append(p.unknown, &TemplateError{Kind: KindAssertion, Message: fmt.Sprintf("No test named '%s'.", name), Line: line, Syntax: true})
-	}
+	te.soft = p.soft > 0
 	if negated {
 		return &notExpr{te}, nil
 	}

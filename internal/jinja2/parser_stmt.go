@@ -1,6 +1,7 @@
 package jinja2
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -8,9 +9,6 @@ import (
 // parse parses a whole template into its top-level statements.
 func (p *parser) parse() ([]stmt, error) {
 	body, err := p.subparse(nil)
-	if err == nil && len(p.unknown) > 0 {
-		err = p.unknown[0]
-	}
 	return body, err
 }
 
@@ -70,7 +68,7 @@ func (p *parser) subparse(end []string) ([]stmt, error) {
 					continue
 				}
 			}
-			if !isConstExpr(e) {
+			if !p.isConstOutput(e) {
 				p.lastMark = line
 			}
 			body = append(body, &printStmt{x: e, line: line})
@@ -464,49 +462,16 @@ func (p *parser) parseWith() (stmt, error) {
 	return s, nil
 }
 
-// isConstExpr reports whether Jinja2's optimizer folds e into constant
-// output (no line marker is written for it).
-func isConstExpr(e expr) bool {
-	switch x := e.(type) {
-	case *constExpr:
-		return true
-	case *unaryExpr:
-		return isConstExpr(x.x)
-	case *binExpr:
-		return isConstExpr(x.l) && isConstExpr(x.r)
-	case *concatExpr:
-		for _, p := range x.parts {
-			if !isConstExpr(p) {
-				return false
-			}
-		}
-		return true
-	case *tupleExpr:
-		for _, it := range x.items {
-			if !isConstExpr(it) {
-				return false
-			}
-		}
-		return true
-	case *filterExpr:
-		switch x.name {
-		case "map", "select", "reject", "selectattr", "rejectattr", "render":
-			return false // context filters are not folded
-		}
-		if x.fn == nil || !isConstExpr(x.x) || x.dynArgs != nil || x.dynKwargs != nil {
-			return false
-		}
-		for _, a := range x.args {
-			if !isConstExpr(a) {
-				return false
-			}
-		}
-		for _, k := range x.kwargs {
-			if !isConstExpr(k.val) {
-				return false
-			}
-		}
-		return true
+// isConstOutput reports whether Jinja2's code generator folds the printed
+// expression e into constant output, for which it writes no line marker.
+func (p *parser) isConstOutput(e expr) bool {
+	if p.fo == nil {
+		p.fo = &folder{r: p.env.newRenderer(context.Background(), nil)}
 	}
-	return false
+	v, err := p.fo.fold(e)
+	if err != nil {
+		return false
+	}
+	_, err = strValue(v)
+	return err == nil
 }

@@ -105,6 +105,11 @@ var regressionCases = []struct {
 	{name: "fold-binop-swallows", template: `{% if false %}{{ ''[0] + 1 }}{% endif %}ok`, want: `ok`},
 	{name: "fold-inline-if-test", template: `{{ 1 if false else (2 if ''.x else 3) }}`, wantErr: `UndefinedError: 'str object' has no attribute 'x'`},
 	{name: "fold-with-name-is-runtime", template: `{% if false %}{{ 'a' ~ nope }}{% endif %}ok`, want: `ok`},
+	{name: "pprint-long-string", template: `{{ ('word ' * 30) | pprint }}`, want: "('word word word word word word word word word word word word word word word '\n 'word word word word word word word word word word word word word word word ')"},
+	{name: "tojson-undefined-type-error", template: `{{ nope | tojson }}`, wantErr: `TypeError: Object of type StrictUndefined is not JSON serializable`},
+	{name: "callable-arity", template: `{{ 1 is callable not in [1] }}`, wantErr: `TypeError: callable() takes exactly one argument (2 given)`},
+	{name: "unknown-filter-folded-away", template: `{{ true or 1 | nofilter }}`, want: `True`},
+	{name: "with-value-error-line", template: "{{ 1 }}\n{% with w = [1].nope() %}{{ w }}{% endwith %}", wantErr: `UndefinedError: 'list object' has no attribute 'nope'`},
 }
 
 func TestRegressions(t *testing.T) {

@@ -118,7 +118,12 @@ func builtinTests() map[string]testFunc {
 			}
 			return false, nil
 		},
-		"callable": func(r *renderer, v any, a *args) (bool, error) { return isCallable(v), nil },
+		"callable": func(r *renderer, v any, a *args) (bool, error) {
+			if n := len(a.pos) + len(a.kw); n > 0 {
+				return false, typeError("callable() takes exactly one argument (%d given)", n+1)
+			}
+			return isCallable(v), nil
+		},
 		"sameas": func(r *renderer, v any, a *args) (bool, error) {
 			o := testArg(a)
 			switch x := v.(type) {

@@ -70,6 +70,7 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.DryRun = opts.DryRun
 	dopts.Wait = !opts.NoWait
 	dopts.InclusionHasTags = len(opts.Project.IncludeTags)+len(opts.Project.ExcludeTags) > 0
+	opts.F.Progress("Searching for the objects of the target...")
 	if !opts.Yes && !opts.DryRun {
 		refs, _, err := engine.Deletable(ctx, loaded.Clients, loaded.Result, dopts)
 		if err != nil {

@@ -96,6 +96,7 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ReadinessTimeout = opts.ReadinessTimeout
 
 	if !opts.Yes && !opts.DryRun {
+		opts.F.Progress("Running server-side dry-run...")
 		preview, err := deploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
 		if err != nil && preview == nil {
 			return err
@@ -114,6 +115,7 @@ func run(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("aborted")
 		}
 	}
+	opts.F.Progress("Deploying to %s...", loaded.ClusterName())
 	res, err := deploy.Deploy(ctx, loaded.Clients, loaded.Result, dopts)
 	if res == nil {
 		return err

@@ -91,6 +91,7 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ForceApply = opts.ForceApply
 	dopts.ReplaceOnError = opts.ReplaceOnError
 	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
+	opts.F.Progress("Running server-side dry-run against %s...", loaded.ClusterName())
 	res, err := enginedeploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
 	if res == nil {
 		return err

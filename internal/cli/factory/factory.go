@@ -52,3 +52,11 @@ func (f *Factory) Confirm(question string) (bool, error) {
 	answer := strings.ToLower(strings.TrimSpace(line))
 	return answer == "y" || answer == "yes", nil
 }
+
+// Progress writes a progress line to stderr when it is a terminal; it is
+// quiet otherwise, so that logs and pipes only get results and errors.
+func (f *Factory) Progress(format string, args ...any) {
+	if f.IO.ErrTTY {
+		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+	}
+}

@@ -137,10 +137,17 @@ func (f *Flags) Load(ctx context.Context, fa *factory.Factory) (*Loaded, error) 
 		}
 		ropts.Scope = k8s.NewScope(out.Clients.Mapper)
 	}
+	start := time.Now()
+	fa.Progress("Rendering target %q...", p.Target.Name)
 	out.Result, err = render.Render(ctx, p, ropts)
 	if err != nil {
 		return nil, err
 	}
+	n := 0
+	for _, it := range out.Result.Items {
+		n += len(it.Objects)
+	}
+	fa.Progress("Rendered %d objects of %d deployment items in %s", n, len(out.Result.Items), time.Since(start).Round(time.Millisecond))
 	return out, nil
 }
 

@@ -64,6 +64,7 @@ func run(ctx context.Context, opts *Options) error {
 	loaded.OverrideDiscriminator(opts.Discriminator)
 	popts := engine.DefaultOptions()
 	popts.DryRun = opts.DryRun
+	opts.F.Progress("Searching for orphan objects...")
 	if !opts.Yes && !opts.DryRun {
 		orphans, _, err := engine.Orphans(ctx, loaded.Clients, loaded.Result, popts)
 		if err != nil {
