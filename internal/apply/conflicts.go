@@ -45,7 +45,7 @@ func ownersByField(live *unstructured.Unstructured) (map[string]*fieldOwners, er
 			continue
 		}
 		set := fieldpath.NewSet()
-		if err := set.FromJSON(bytes.NewReader(mf.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(mf.FieldsV1.GetRawBytes())); err != nil {
 			return nil, fmt.Errorf("parse managedFields of %q: %w", mf.Manager, err)
 		}
 		set.Iterate(func(p fieldpath.Path) {

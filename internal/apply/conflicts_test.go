@@ -29,9 +29,9 @@ func conflictObjects(ann map[string]string) (local, live *unstructured.Unstructu
 	unstructured.SetNestedField(live.Object, int64(5), "spec", "replicas")
 	live.SetManagedFields([]metav1.ManagedFieldsEntry{
 		{Manager: "hpa-controller", Operation: metav1.ManagedFieldsOperationUpdate, FieldsType: "FieldsV1",
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}},
+			FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:replicas":{}}}`)},
 		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, FieldsType: "FieldsV1",
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{"f:image":{}}}}}}}`)}},
+			FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{"f:image":{}}}}}}}`)},
 	})
 	unstructured.SetNestedSlice(live.Object, []any{
 		map[string]any{"name": "c", "image": "edited"},

@@ -84,7 +84,7 @@ func TestAPIServerOutageFailsClearlyAndNextDeployConverges(t *testing.T) {
 		t.Errorf("want the run to stop after the outage, got %d errors", len(r.Errors))
 	}
 
-	r, err = deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions())
+	_, err = deploy.Deploy(e.ctx(), e.c, res, deploy.DefaultOptions())
 	if err != nil {
 		t.Fatalf("deploy after the outage: %v", err)
 	}

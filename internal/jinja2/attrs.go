@@ -13,11 +13,11 @@ type boundMethod struct {
 }
 
 func hasMethod(obj any, name string) bool {
-	switch obj.(type) {
+	switch o := obj.(type) {
 	case string, Markup:
 		return strMethods[name]
 	case *List:
-		return obj.(*List).view == "" && listMethods[name]
+		return o.view == "" && listMethods[name]
 	case *Dict:
 		return dictMethods[name]
 	case *cycler:

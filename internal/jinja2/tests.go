@@ -101,20 +101,20 @@ func builtinTests() map[string]testFunc {
 			return ok, nil
 		},
 		"sequence": func(r *renderer, v any, a *args) (bool, error) {
-			switch v.(type) {
+			switch x := v.(type) {
 			case string, *List, *Tuple, *Dict, *Range:
 				return true, nil
 			case *Undefined:
-				return false, v.(*Undefined).errIfStrict()
+				return false, x.errIfStrict()
 			}
 			return false, nil
 		},
 		"iterable": func(r *renderer, v any, a *args) (bool, error) {
-			switch v.(type) {
+			switch x := v.(type) {
 			case string, *List, *Tuple, *Dict, *Range, *Generator:
 				return true, nil
 			case *Undefined:
-				return true, v.(*Undefined).errIfStrict()
+				return true, x.errIfStrict()
 			}
 			return false, nil
 		},

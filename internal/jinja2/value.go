@@ -272,7 +272,7 @@ type Module struct {
 
 // typeName returns the Python type name of v.
 func typeName(v any) string {
-	switch v.(type) {
+	switch tv := v.(type) {
 	case nil:
 		return "NoneType"
 	case bool:
@@ -286,8 +286,8 @@ func typeName(v any) string {
 	case Markup:
 		return "Markup"
 	case *List:
-		if x := v.(*List); x.view != "" {
-			return x.view
+		if tv.view != "" {
+			return tv.view
 		}
 		return "list"
 	case *Generator:

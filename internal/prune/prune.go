@@ -41,9 +41,8 @@ func DefaultOptions() Options {
 // renderedSet indexes the rendered objects of every item, including
 // excluded and only-render items, by reference.
 type renderedSet struct {
-	exact   map[k8s.ObjectRef]bool
-	byName  map[k8s.ObjectRef]bool // namespace cleared, for cluster-scoped kinds
-	protect map[k8s.ObjectRef]bool // objects of items protected from delete
+	exact  map[k8s.ObjectRef]bool
+	byName map[k8s.ObjectRef]bool // namespace cleared, for cluster-scoped kinds
 }
 
 func newRenderedSet(res *render.Result, include func(*render.Item) bool) renderedSet {
