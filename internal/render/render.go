@@ -34,28 +34,12 @@ type Options struct {
 	Scope *k8s.Scope
 }
 
-// Render renders every item of the project.
+// Render renders every item of the project. Items are templated in
+// memory first; when every item is plain YAML with a trivial kustomization
+// (the common case) they are built without touching the disk. Otherwise, or
+// when OutputDir is set, the rendered tree is written to a scratch folder
+// (memory-backed where possible) for Helm and Kustomize.
 func Render(ctx context.Context, p *project.Project, opts Options) (*Result, error) {
-	// Render into a fresh folder; only a successful render replaces
-	// OutputDir, so a failed one leaves nothing half-written behind.
-	parent := scratchDir()
-	if opts.OutputDir != "" {
-		parent = filepath.Dir(filepath.Clean(opts.OutputDir))
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return nil, fmt.Errorf("create render output dir: %w", err)
-		}
-	}
-	outDir, err := os.MkdirTemp(parent, ".kluctl-render-")
-	if err != nil {
-		return nil, err
-	}
-	keep := false
-	defer func() {
-		if !keep {
-			os.RemoveAll(outDir)
-		}
-	}()
-
 	res := &Result{
 		Target:             p.Target.Name,
 		Discriminator:      p.Target.Discriminator,
@@ -63,8 +47,14 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 		ConflictResolution: p.ConflictResolution,
 		SensitiveValues:    p.SensitiveValues(),
 	}
+	type job struct {
+		it     *project.Item
+		item   *Item
+		relOut string
+		files  *renderedFiles
+	}
+	var jobs []*job
 	dirCount := map[string]int{}
-	jobs := make([]func() error, 0, len(p.Items))
 	for _, it := range p.Items {
 		item := newItem(p, it, opts.Inclusion)
 		res.Items = append(res.Items, item)
@@ -76,22 +66,76 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 			relOut = fmt.Sprintf("%s-%d", it.RelDir, n)
 		}
 		dirCount[it.RelDir]++
-		itemOut := filepath.Join(outDir, relOut)
-		it := it
-		jobs = append(jobs, func() error {
-			objs, err := renderItem(ctx, p, it, itemOut, outDir, opts)
-			if err != nil {
-				return fmt.Errorf("deployment item %s: %w", it.RelDir, err)
-			}
-			if !it.Config.OnlyRender {
-				item.Objects = objs
-			}
-			return nil
-		})
+		jobs = append(jobs, &job{it: it, item: item, relOut: relOut})
 	}
-	if err := runBounded(ctx, opts.Concurrency, jobs); err != nil {
+
+	// Phase 1: templates, in memory; items whose folder is simple are
+	// built right away.
+	var mu sync.Mutex
+	needDisk := opts.OutputDir != ""
+	var pending []*job
+	err := runBounded(ctx, opts.Concurrency, len(jobs), func(i int) error {
+		j := jobs[i]
+		files, err := renderItemFiles(ctx, p, j.it)
+		if err != nil {
+			return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+		}
+		j.files = files
+		if !j.it.Config.OnlyRender {
+			objs, ok, err := kustomize.BuildSimpleFiles(files.topLevel(), j.it.OverrideNamespace, k8s.IsBuiltinClusterScoped)
+			if err != nil {
+				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+			}
+			if ok {
+				postProcess(p, j.it, objs)
+				j.item.Objects = objs
+				return nil
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !j.it.Config.OnlyRender {
+			pending = append(pending, j)
+			needDisk = true
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
+
+	// Phase 2: write the tree (all items: kustomizations may refer to other
+	// items' folders) and run Helm and Kustomize where needed.
+	if needDisk {
+		outDir, cleanup, err := scratchTree(opts.OutputDir)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		for _, j := range jobs {
+			if err := j.files.write(filepath.Join(outDir, j.relOut)); err != nil {
+				return nil, fmt.Errorf("write rendered files of %s: %w", j.it.RelDir, err)
+			}
+		}
+		err = runBounded(ctx, opts.Concurrency, len(pending), func(i int) error {
+			j := pending[i]
+			objs, err := buildOnDisk(ctx, p, j.it, filepath.Join(outDir, j.relOut), outDir, opts)
+			if err != nil {
+				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+			}
+			j.item.Objects = objs
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if opts.OutputDir != "" {
+			if err := publish(outDir, opts.OutputDir); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	scope := opts.Scope
 	if scope == nil {
 		scope = k8s.NewScope(nil)
@@ -102,16 +146,37 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 	for _, it := range res.Items {
 		fixNamespaces(scope, it.Objects)
 	}
-	if opts.OutputDir != "" {
-		if err := os.RemoveAll(opts.OutputDir); err != nil {
-			return nil, fmt.Errorf("replace render output dir: %w", err)
-		}
-		if err := os.Rename(outDir, opts.OutputDir); err != nil {
-			return nil, fmt.Errorf("write render output dir: %w", err)
-		}
-		keep = true
-	}
 	return res, nil
+}
+
+// scratchTree creates the folder the rendered tree is written to: next to
+// outputDir when one is requested (so that it can be renamed into place),
+// else in the scratch folder. cleanup removes it unless it was published.
+func scratchTree(outputDir string) (string, func(), error) {
+	parent := scratchDir()
+	if outputDir != "" {
+		parent = filepath.Dir(filepath.Clean(outputDir))
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return "", nil, fmt.Errorf("create render output dir: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp(parent, ".kluctl-render-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// publish replaces outputDir by the successfully rendered tree, so that a
+// failed render never leaves half-written output behind.
+func publish(tree, outputDir string) error {
+	if err := os.RemoveAll(outputDir); err != nil {
+		return fmt.Errorf("replace render output dir: %w", err)
+	}
+	if err := os.Rename(tree, outputDir); err != nil {
+		return fmt.Errorf("write render output dir: %w", err)
+	}
+	return nil
 }
 
 func newItem(p *project.Project, it *project.Item, in *Inclusion) *Item {
@@ -140,20 +205,11 @@ func newItem(p *project.Project, it *project.Item, in *Inclusion) *Item {
 	return item
 }
 
-// renderItem runs the pipeline of one item: templates, Helm, Kustomize,
-// post-processing.
-func renderItem(ctx context.Context, p *project.Project, it *project.Item, outDir, renderRoot string, opts Options) ([]*unstructured.Unstructured, error) {
-	if err := renderItemFiles(ctx, p, it, outDir); err != nil {
-		return nil, err
-	}
+// buildOnDisk runs Helm and Kustomize on an item folder written to disk.
+func buildOnDisk(ctx context.Context, p *project.Project, it *project.Item, outDir, renderRoot string, opts Options) ([]*unstructured.Unstructured, error) {
 	if err := renderHelmCharts(ctx, p, it, outDir, opts); err != nil {
 		return nil, err
 	}
-	if it.Config.OnlyRender {
-		return nil, nil
-	}
-	// Folders without a kustomization (the common case) are built without
-	// running Kustomize when that gives the same objects.
 	objs, ok, err := kustomize.BuildSimple(outDir, it.OverrideNamespace, k8s.IsBuiltinClusterScoped)
 	if err != nil {
 		return nil, err
@@ -200,17 +256,17 @@ func renderHelmCharts(ctx context.Context, p *project.Project, it *project.Item,
 	})
 }
 
-// runBounded runs jobs with at most n in parallel and returns the first
-// error; the others are cancelled.
-func runBounded(ctx context.Context, n int, jobs []func() error) error {
-	if n <= 0 {
-		n = 2 * runtime.GOMAXPROCS(0)
+// runBounded runs f(0..n-1) with at most limit in parallel and returns the
+// first error; no new work starts after an error.
+func runBounded(ctx context.Context, limit, n int, f func(int) error) error {
+	if limit <= 0 {
+		limit = 2 * runtime.GOMAXPROCS(0)
 	}
-	sem := make(chan struct{}, n)
+	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
-	for _, j := range jobs {
+	for i := 0; i < n; i++ {
 		mu.Lock()
 		failed := first != nil
 		mu.Unlock()
@@ -219,17 +275,17 @@ func runBounded(ctx context.Context, n int, jobs []func() error) error {
 		}
 		sem <- struct{}{}
 		wg.Add(1)
-		go func(j func() error) {
+		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := j(); err != nil {
+			if err := f(i); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
 				}
 				mu.Unlock()
 			}
-		}(j)
+		}(i)
 	}
 	wg.Wait()
 	if first == nil && ctx.Err() != nil {

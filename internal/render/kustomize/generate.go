@@ -77,6 +77,9 @@ func generatedResources(dir string) ([]string, error) {
 		lower := strings.ToLower(name)
 		var res string
 		switch {
+		case strings.HasPrefix(name, "."):
+			// Hidden files such as .kluctl.yaml are never resources.
+			continue
 		case lower == "helm-values.yaml" || lower == "helm-values.yml":
 			continue
 		case lower == "helm-chart.yaml" || lower == "helm-chart.yml":

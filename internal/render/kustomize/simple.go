@@ -3,16 +3,19 @@ package kustomize
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	yamlv3 "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/kustomize/api/konfig"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -39,27 +42,41 @@ type IsClusterScoped func(gk schema.GroupKind) bool
 // namespace is Kluctl's overrideNamespace, used when the kustomization sets
 // none. It handles the common case without running Kustomize and reports
 // ok=false when the folder needs the real thing (bases, patches, lists,
-// references to namespaces, duplicates, invalid objects); the caller then
-// runs Build. Tests compare both paths.
-func BuildSimple(dir string, namespace *string, clusterScoped IsClusterScoped) (objs []*unstructured.Unstructured, ok bool, err error) {
-	resources, ns, ok, err := simpleKustomization(dir)
-	if err != nil || !ok || len(resources) == 0 {
+// Helm charts, references to namespaces, duplicates, invalid objects); the
+// caller then runs Build. Tests compare both paths.
+func BuildSimple(dir string, namespace *string, clusterScoped IsClusterScoped) ([]*unstructured.Unstructured, bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return nil, false, err
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, false, err
+		}
+		files[e.Name()] = data
+	}
+	return BuildSimpleFiles(files, namespace, clusterScoped)
+}
+
+// BuildSimpleFiles is BuildSimple for a folder held in memory: files maps
+// the names of the folder's files (not sub-folders) to their content.
+func BuildSimpleFiles(files map[string][]byte, namespace *string, clusterScoped IsClusterScoped) (objs []*unstructured.Unstructured, ok bool, err error) {
+	resources, ns, ok := simpleKustomization(files)
+	if !ok || len(resources) == 0 {
+		return nil, false, nil
 	}
 	if ns != nil {
 		namespace = ns
 	}
 	seen := map[string]bool{}
 	for _, r := range resources {
-		if r != filepath.Base(r) || r == "." || r == ".." {
-			return nil, false, nil
-		}
-		st, err := os.Stat(filepath.Join(dir, r))
-		if err != nil || !st.Mode().IsRegular() {
-			return nil, false, nil
-		}
-		data, err := os.ReadFile(filepath.Join(dir, r))
-		if err != nil {
+		data, exists := files[r]
+		if !exists {
 			return nil, false, nil
 		}
 		docs, ok := decodeDocs(data)
@@ -72,13 +89,13 @@ func BuildSimple(dir string, namespace *string, clusterScoped IsClusterScoped) (
 			if gvk.Kind == "" || gvk.Version == "" || o.GetName() == "" || namespaceReferencing[gvk.GroupKind()] {
 				return nil, false, nil
 			}
-			if bytes.HasSuffix([]byte(gvk.Kind), []byte("List")) {
+			if strings.HasSuffix(gvk.Kind, "List") {
 				return nil, false, nil
 			}
 			if namespace != nil && *namespace != "" && !clusterScoped(gvk.GroupKind()) {
 				o.SetNamespace(*namespace)
 			}
-			id := fmt.Sprintf("%s|%s|%s|%s", gvk.Group, gvk.Kind, o.GetNamespace(), o.GetName())
+			id := gvk.Group + "|" + gvk.Kind + "|" + o.GetNamespace() + "|" + o.GetName()
 			if seen[id] {
 				return nil, false, nil
 			}
@@ -161,56 +178,81 @@ func normalize(v any, allowTime bool) (any, bool) {
 	}
 }
 
-// simpleKustomization returns the resources and namespace of dir's
+// simpleKustomization returns the resources and namespace of the folder's
 // kustomization when it is trivial (ok=false otherwise), or those of the
 // generated one when there is none.
-func simpleKustomization(dir string) (resources []string, namespace *string, ok bool, err error) {
-	kfile, err := FindKustomization(dir)
-	if err != nil {
-		return nil, nil, false, err
+func simpleKustomization(files map[string][]byte) (resources []string, namespace *string, ok bool) {
+	var kdata []byte
+	found := 0
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if d, exists := files[n]; exists {
+			kdata = d
+			found++
+		}
 	}
-	if kfile == "" {
-		resources, err := generatedResources(dir)
-		return resources, nil, err == nil, err
-	}
-	data, err := os.ReadFile(kfile)
-	if err != nil {
-		return nil, nil, false, err
+	switch {
+	case found > 1:
+		return nil, nil, false
+	case found == 0:
+		return simpleGeneratedResources(files)
 	}
 	var k map[string]any
-	if err := sigsyaml.Unmarshal(data, &k); err != nil {
-		return nil, nil, false, nil
+	if err := sigsyaml.Unmarshal(kdata, &k); err != nil {
+		return nil, nil, false
 	}
 	for key, v := range k {
 		switch key {
 		case "apiVersion":
 		case "kind":
 			if v != "Kustomization" {
-				return nil, nil, false, nil
+				return nil, nil, false
 			}
 		case "namespace":
 			s, isStr := v.(string)
 			if !isStr {
-				return nil, nil, false, nil
+				return nil, nil, false
 			}
 			namespace = &s
 		case "resources":
 			list, isList := v.([]any)
 			if !isList {
-				return nil, nil, false, nil
+				return nil, nil, false
 			}
 			seen := map[string]bool{}
 			for _, e := range list {
 				r, isStr := e.(string)
-				if !isStr || seen[r] {
-					return nil, nil, false, nil
+				if !isStr || seen[r] || r != path.Base(r) || r == "." || r == ".." {
+					return nil, nil, false
 				}
 				seen[r] = true
 				resources = append(resources, r)
 			}
 		default:
-			return nil, nil, false, nil
+			return nil, nil, false
 		}
 	}
-	return resources, namespace, true, nil
+	return resources, namespace, true
+}
+
+// simpleGeneratedResources applies GenerateKustomization's rule to file
+// names; Helm charts and sealed secrets decline.
+func simpleGeneratedResources(files map[string][]byte) ([]string, *string, bool) {
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var resources []string
+	for _, name := range names {
+		lower := strings.ToLower(name)
+		switch {
+		case strings.HasPrefix(name, "."):
+		case lower == "helm-values.yaml" || lower == "helm-values.yml":
+		case lower == "helm-chart.yaml" || lower == "helm-chart.yml" || strings.HasSuffix(lower, sealmeExt):
+			return nil, nil, false
+		case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml"):
+			resources = append(resources, name)
+		}
+	}
+	return resources, nil, true
 }
