@@ -8,8 +8,8 @@
 //   - kluctl deploy (first), deploy again (nothing changed) and diff, run as
 //     the built binary, with their peak memory.
 //
-// The floor applies target "dev", kluctl deploys target "prod" of the same
-// project, so that both start from an empty namespace.
+// Floor and kluctl alternate over several rounds, each in fresh namespaces
+// (the target renamed with -T), and the medians are reported.
 package main
 
 import (
@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -60,6 +61,8 @@ func run(ctx context.Context, out, logs io.Writer) error {
 	flag.IntVar(&objs, "objects", 10, "objects per item")
 	flag.StringVar(&kluctlBin, "kluctl", "bin/kluctl", "the kluctl binary to measure")
 	flag.StringVar(&genproject, "genproject", "../shared/bench/genproject.py", "the project generator")
+	var rounds int
+	flag.IntVar(&rounds, "rounds", 3, "rounds of floor/kluctl measurements")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "kluctl-bench-")
@@ -81,54 +84,63 @@ func run(ctx context.Context, out, logs io.Writer) error {
 	env := append(os.Environ(), "KUBECONFIG="+c.KubeconfigPath())
 
 	var rows []row
-	// Render, offline, and keep the dev objects for the floor.
-	renderOut, r, err := timed(ctx, env, kluctlBin, "render", "--project-dir", project, "-t", "dev", "--offline-kubernetes", "--print-all")
+	// Render, offline.
+	_, r, err := timed(ctx, env, kluctlBin, "render", "--project-dir", project, "-t", "dev", "--offline-kubernetes", "--print-all")
 	if err != nil {
 		return err
 	}
 	r.name, r.note = "render (offline, 2001 objects)", "reference implementation: 5.7 s"
 	rows = append(rows, r)
-	objects, err := parseObjects(renderOut)
-	if err != nil {
-		return err
-	}
 
 	clients, err := k8s.NewClients(c.RESTConfig())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(logs, "bench: floor applies %d objects\n", len(objects))
-	floorFirst, err := floorApply(ctx, clients, objects, 8, false)
-	if err != nil {
-		return fmt.Errorf("floor first apply: %w", err)
-	}
-	floorAgain, err := floorApply(ctx, clients, objects, 32, false)
-	if err != nil {
-		return fmt.Errorf("floor unchanged apply: %w", err)
-	}
-	floorDry, err := floorApply(ctx, clients, objects, 32, true)
-	if err != nil {
-		return fmt.Errorf("floor dry-run apply: %w", err)
-	}
-
-	args := []string{"--project-dir", project, "-t", "prod", "--context", c.Context()}
-	for _, step := range []struct {
-		name  string
-		cmd   []string
-		floor float64
-	}{
-		{"deploy, first", append([]string{"deploy", "--yes", "-o", "yaml=" + filepath.Join(work, "first.yaml")}, args...), floorFirst},
-		{"deploy, nothing changed", append([]string{"deploy", "--yes", "-o", "yaml=" + filepath.Join(work, "again.yaml")}, args...), floorAgain},
-		{"diff, nothing changed", append([]string{"diff", "-o", "yaml=" + filepath.Join(work, "diff.yaml")}, args...), floorDry},
-	} {
-		fmt.Fprintf(logs, "bench: kluctl %s\n", step.name)
-		_, r, err := timed(ctx, env, kluctlBin, step.cmd...)
+	// The machine's speed drifts, so floor and kluctl alternate, round
+	// after round, each round in fresh namespaces (-T renames the target,
+	// and with it the namespace and discriminator); medians are reported.
+	names := []string{"deploy, first", "deploy, nothing changed", "diff, nothing changed"}
+	var ours, floors [3][]float64
+	var rss [3]int64
+	for round := 1; round <= rounds; round++ {
+		floorTarget := fmt.Sprintf("floor%d", round)
+		ourTarget := fmt.Sprintf("kluctl%d", round)
+		floorOut, _, err := timed(ctx, env, kluctlBin, "render", "--project-dir", project, "-t", "prod", "-T", floorTarget, "--offline-kubernetes", "--print-all")
 		if err != nil {
 			return err
 		}
-		r.name, r.floor = step.name, step.floor
-		r.note = "goal: at most 1.5x the floor"
-		rows = append(rows, r)
+		objects, err := parseObjects(floorOut)
+		if err != nil {
+			return err
+		}
+		args := []string{"--project-dir", project, "-t", "prod", "-T", ourTarget, "--context", c.Context()}
+		steps := []struct {
+			cmd     []string
+			workers int
+			dryRun  bool
+		}{
+			{append([]string{"deploy", "--yes", "-o", "yaml=" + filepath.Join(work, "first.yaml")}, args...), 8, false},
+			{append([]string{"deploy", "--yes", "-o", "yaml=" + filepath.Join(work, "again.yaml")}, args...), 32, false},
+			{append([]string{"diff", "-o", "yaml=" + filepath.Join(work, "diff.yaml")}, args...), 32, true},
+		}
+		for i, st := range steps {
+			fmt.Fprintf(logs, "bench: round %d: floor and kluctl %s\n", round, names[i])
+			f, err := floorApply(ctx, clients, objects, st.workers, st.dryRun)
+			if err != nil {
+				return fmt.Errorf("floor %s: %w", names[i], err)
+			}
+			_, r, err := timed(ctx, env, kluctlBin, st.cmd...)
+			if err != nil {
+				return err
+			}
+			floors[i] = append(floors[i], f)
+			ours[i] = append(ours[i], r.seconds)
+			rss[i] = max(rss[i], r.maxRSS)
+		}
+	}
+	for i, n := range names {
+		rows = append(rows, row{name: n, seconds: median(ours[i]), floor: median(floors[i]), maxRSS: rss[i],
+			note: fmt.Sprintf("median of %d rounds; goal: at most 1.5x the floor", rounds)})
 	}
 
 	fmt.Fprintf(out, "\n%-32s %10s %10s %8s %12s  %s\n", "operation", "kluctl", "floor", "ratio", "max RSS", "")
@@ -234,3 +246,12 @@ func applyAll(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstruct
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
