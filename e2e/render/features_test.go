@@ -306,3 +306,59 @@ data:
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestRenderImagesGetImage(t *testing.T) {
+	files := map[string]string{
+		".kluctl.yaml": `targets:
+  - name: t
+    images:
+      - image: registry.example.com/app
+        resultImage: registry.example.com/app:1.0
+      - image: registry.example.com/app
+        container: sidecar
+        resultImage: registry.example.com/app:sidecar
+`,
+		"deployment.yaml": "deployments:\n  - path: app\n",
+		"app/deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: default
+spec:
+  selector:
+    matchLabels: {app: x}
+  template:
+    metadata:
+      labels: {app: x}
+    spec:
+      containers:
+        - name: main
+          image: "{{ images.get_image('registry.example.com/app') }}"
+        - name: sidecar
+          image: "{{ images.get_image('registry.example.com/app') }}"
+`,
+	}
+	images := func(objs map[string]map[string]any) []string {
+		d := objs["apps/v1/Deployment/default/app"]
+		spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+		var out []string
+		for _, c := range spec["containers"].([]any) {
+			out = append(out, c.(map[string]any)["image"].(string))
+		}
+		return out
+	}
+	got := images(renderProject(t, files, nil, "-t", "t"))
+	if diff := cmp.Diff([]string{"registry.example.com/app:1.0", "registry.example.com/app:sidecar"}, got); diff != "" {
+		t.Errorf("target images (-want +got):\n%s", diff)
+	}
+	got = images(renderProject(t, files, nil, "-t", "t", "-F", "registry.example.com/app:default:Deployment/app:main=registry.example.com/app:2.0"))
+	if diff := cmp.Diff([]string{"registry.example.com/app:2.0", "registry.example.com/app:sidecar"}, got); diff != "" {
+		t.Errorf("--fixed-image (-want +got):\n%s", diff)
+	}
+	files[".kluctl.yaml"] = "targets:\n  - name: t\n"
+	dir := kluctltest.WriteProject(t, files)
+	res := kluctltest.Run(t, nil, "render", "--project-dir", dir, "-t", "t", "--offline-kubernetes", "--print-all")
+	if res.Code == 0 || !strings.Contains(res.Stderr, "failed to find fixed image for registry.example.com/app") {
+		t.Errorf("missing fixed image must fail clearly: exit %d %s", res.Code, res.Stderr)
+	}
+}

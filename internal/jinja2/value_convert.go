@@ -14,7 +14,7 @@ import (
 // model. Go maps become dicts with sorted keys.
 func FromGo(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, string, *List, *Dict, *Tuple, *big.Int, *Undefined:
+	case nil, bool, int64, float64, string, *List, *Dict, *Tuple, *big.Int, *Undefined, *builtinFunc:
 		return x
 	case int:
 		return int64(x)

@@ -18,6 +18,9 @@ type LoadOptions struct {
 	Cluster ClusterReader
 	// Getenv reads environment variables for systemEnvVars sources.
 	Getenv func(string) string
+	// FixedImages come from --fixed-image and --fixed-images-file; they
+	// win over the target's images.
+	FixedImages []FixedImage
 }
 
 // Project is a loaded project for one target.
@@ -38,6 +41,8 @@ type Project struct {
 	ConflictResolution []ConflictResolutionRule
 	// Templates renders the project's files.
 	Templates *Templates
+	// Images resolves images.get_image() in rendered objects.
+	Images *ImageResolver
 
 	sensitive map[string]struct{}
 }
@@ -93,6 +98,11 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	targetImages, err := fixedImagesFromValues(cfgTargetImages(cfg, opts.Target.Name))
+	if err != nil {
+		return nil, &FileError{Path: cfgPath, Field: "targets.images", Err: err}
+	}
+	p.Images = &ImageResolver{fixed: append(targetImages, opts.FixedImages...)}
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -126,4 +136,13 @@ func (p *Project) ItemDirLabel(it *Item) string {
 		rel = it.RelDir
 	}
 	return filepath.ToSlash(rel)
+}
+
+func cfgTargetImages(cfg *KluctlConfig, name string) []Values {
+	for _, t := range cfg.Targets {
+		if t.Name == name {
+			return t.Images
+		}
+	}
+	return nil
 }

@@ -15,14 +15,15 @@ import (
 // cached per search path, so parsed imports are shared between the files of
 // one folder. It is safe for concurrent use.
 type Templates struct {
-	root string
-	mu   sync.Mutex
-	envs map[string]*jinja2.Environment
+	root    string
+	globals map[string]any
+	mu      sync.Mutex
+	envs    map[string]*jinja2.Environment
 }
 
 // NewTemplates returns a renderer for the project rooted at root.
 func NewTemplates(root string) *Templates {
-	return &Templates{root: root, envs: map[string]*jinja2.Environment{}}
+	return &Templates{root: root, envs: map[string]*jinja2.Environment{}, globals: map[string]any{"images": imagesGlobal()}}
 }
 
 // SearchDirsFor returns the template search path of a file in dir: dir
@@ -47,7 +48,7 @@ func (t *Templates) env(searchDirs []string) (*jinja2.Environment, error) {
 	if e, ok := t.envs[key]; ok {
 		return e, nil
 	}
-	e, err := jinja2.NewEnvironment(jinja2.Options{Strict: true, SearchPath: searchDirs})
+	e, err := jinja2.NewEnvironment(jinja2.Options{Strict: true, SearchPath: searchDirs, Globals: t.globals})
 	if err != nil {
 		return nil, err
 	}

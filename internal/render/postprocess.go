@@ -11,7 +11,7 @@ import (
 
 // postProcess adds the labels and annotations Kluctl manages: common labels
 // and annotations, tags, the discriminator and the item folder.
-func postProcess(p *project.Project, it *project.Item, objs []*unstructured.Unstructured) {
+func postProcess(p *project.Project, it *project.Item, objs []*unstructured.Unstructured) error {
 	labels := map[string]string{}
 	for k, v := range it.CommonLabels {
 		labels[k] = v
@@ -33,7 +33,11 @@ func postProcess(p *project.Project, it *project.Item, objs []*unstructured.Unst
 	for _, o := range objs {
 		o.SetLabels(merged(o.GetLabels(), labels))
 		o.SetAnnotations(merged(o.GetAnnotations(), annotations))
+		if err := p.Images.Resolve(o.Object, o.GetKind(), o.GetName(), o.GetNamespace(), it.Vars); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 func merged(base, add map[string]string) map[string]string {

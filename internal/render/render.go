@@ -87,7 +87,9 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
 			}
 			if ok {
-				postProcess(p, j.it, objs)
+				if err := postProcess(p, j.it, objs); err != nil {
+					return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+				}
 				j.item.Objects = objs
 				return nil
 			}
@@ -223,7 +225,9 @@ func buildOnDisk(ctx context.Context, p *project.Project, it *project.Item, outD
 			return nil, err
 		}
 	}
-	postProcess(p, it, objs)
+	if err := postProcess(p, it, objs); err != nil {
+		return nil, err
+	}
 	return objs, nil
 }
 

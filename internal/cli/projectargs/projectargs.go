@@ -31,6 +31,9 @@ type Flags struct {
 	IncludeTags, ExcludeTags []string
 	IncludeDirs, ExcludeDirs []string
 
+	FixedImages     []string
+	FixedImagesFile string
+
 	OfflineKubernetes bool
 	KubernetesVersion string
 	RenderOutputDir   string
@@ -47,6 +50,8 @@ func (f *Flags) AddProjectFlags(cmd *cobra.Command) {
 	fl.StringArrayVarP(&f.Args, "arg", "a", nil, "Passes a template argument in the form of name=value. Nested args can be set with the '-a my.nested.arg=value' syntax. Values are interpreted as yaml values. If the value starts with @, it is treated as a file.")
 	fl.StringArrayVar(&f.ArgsFromFile, "args-from-file", nil, "Loads a yaml file and makes it available as arguments.")
 	fl.DurationVar(&f.Timeout, "timeout", 10*time.Minute, "Specify timeout for all operations, including loading of the project, all external api calls and waiting for readiness.")
+	fl.StringArrayVarP(&f.FixedImages, "fixed-image", "F", nil, "Pin an image to a given version. Expects '--fixed-image=image<:namespace:deployment:container>=result'")
+	fl.StringVar(&f.FixedImagesFile, "fixed-images-file", "", "Use .yaml file to pin image versions.")
 	_ = cmd.RegisterFlagCompletionFunc("target", completeTargets(f))
 }
 
@@ -111,9 +116,23 @@ func (f *Flags) Load(ctx context.Context, fa *factory.Factory) (*Loaded, error) 
 		}
 		reader = project.DynamicClusterReader{Client: out.Clients.Dynamic}
 	}
+	var fixed []project.FixedImage
+	if f.FixedImagesFile != "" {
+		if fixed, err = project.LoadFixedImagesFile(f.FixedImagesFile); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range f.FixedImages {
+		fi, err := project.ParseFixedImageFlag(s)
+		if err != nil {
+			return nil, err
+		}
+		fixed = append(fixed, fi)
+	}
 	p, err := project.Load(ctx, project.LoadOptions{
-		ProjectDir: f.ProjectDir,
-		ConfigPath: f.ProjectConfig,
+		FixedImages: fixed,
+		ProjectDir:  f.ProjectDir,
+		ConfigPath:  f.ProjectConfig,
 		Target: project.TargetOptions{
 			Name: f.Target, NameOverride: f.TargetNameOverride,
 			Args: f.Args, ArgsFiles: f.ArgsFromFile, Context: f.Context,
