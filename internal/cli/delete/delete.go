@@ -56,13 +56,11 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
-	loaded.OverrideDiscriminator(opts.Discriminator)
+	defer cancel()
 	if loaded.Result.Discriminator == "" {
 		return fmt.Errorf("target %q has no discriminator; delete needs one to find the target's objects", loaded.Result.Target)
 	}
@@ -85,14 +83,5 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	res, err := engine.DeleteTarget(ctx, loaded.Clients, loaded.Result, dopts)
-	if res == nil {
-		return err
-	}
-	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
-		return werr
-	}
-	if err != nil {
-		return fmt.Errorf("delete finished with errors: %w", err)
-	}
-	return nil
+	return opts.Output.Finish(opts.F.IO, "delete", res, err)
 }

@@ -78,13 +78,11 @@ func AddApplyFlags(cmd *cobra.Command, forceApply, replaceOnError, forceReplaceO
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
-	loaded.OverrideDiscriminator(opts.Discriminator)
+	defer cancel()
 	dopts := deploy.DefaultOptions()
 	dopts.DryRun = opts.DryRun
 	dopts.ForceApply = opts.ForceApply
@@ -117,14 +115,5 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	opts.F.Progress("Deploying to %s...", loaded.ClusterName())
 	res, err := deploy.Deploy(ctx, loaded.Clients, loaded.Result, dopts)
-	if res == nil {
-		return err
-	}
-	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
-		return werr
-	}
-	if err != nil {
-		return fmt.Errorf("deploy finished with errors: %w", err)
-	}
-	return nil
+	return opts.Output.Finish(opts.F.IO, "deploy", res, err)
 }

@@ -3,7 +3,6 @@ package diff
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -64,13 +63,11 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
-	loaded.OverrideDiscriminator(opts.Discriminator)
+	defer cancel()
 	rules := &loaded.Result.IgnoreForDiff
 	tagRule := project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.labels\["kluctl\.io/tag-.*"\]`}}
 	if opts.IgnoreTags {
@@ -93,14 +90,5 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
 	opts.F.Progress("Running server-side dry-run against %s...", loaded.ClusterName())
 	res, err := enginedeploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
-	if res == nil {
-		return err
-	}
-	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
-		return werr
-	}
-	if err != nil {
-		return fmt.Errorf("diff finished with errors: %w", err)
-	}
-	return nil
+	return opts.Output.Finish(opts.F.IO, "diff", res, err)
 }

@@ -114,3 +114,18 @@ func shortened(res *result.Result) *result.Result {
 	}
 	return &c
 }
+
+// Finish writes the result of a cluster command and turns its error into
+// the command's error. A nil result means the command could not run.
+func (f *Flags) Finish(streams *iostreams.IOStreams, verb string, res *result.Result, err error) error {
+	if res == nil {
+		return err
+	}
+	if werr := f.Write(streams, res); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("%s finished with errors: %w", verb, err)
+	}
+	return nil
+}

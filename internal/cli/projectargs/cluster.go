@@ -1,7 +1,10 @@
 package projectargs
 
 import (
+	"context"
 	"fmt"
+
+	"github.com/kluctl-go/kluctl/internal/cli/factory"
 
 	"github.com/kluctl-go/kluctl/internal/k8s"
 )
@@ -35,4 +38,17 @@ func (l *Loaded) ClusterName() string {
 		ctx = "current context"
 	}
 	return fmt.Sprintf("%s (%s)", ctx, l.RESTConfig.Host)
+}
+
+// LoadForCluster bounds ctx by --timeout, loads and renders the project and
+// applies a --discriminator override. Call cancel when done.
+func (f *Flags) LoadForCluster(ctx context.Context, fa *factory.Factory, discriminator string) (context.Context, context.CancelFunc, *Loaded, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+	loaded, err := f.Load(ctx, fa)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	loaded.OverrideDiscriminator(discriminator)
+	return ctx, cancel, loaded, nil
 }

@@ -55,13 +55,11 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
-	loaded.OverrideDiscriminator(opts.Discriminator)
+	defer cancel()
 	popts := engine.DefaultOptions()
 	popts.DryRun = opts.DryRun
 	opts.F.Progress("Searching for orphan objects...")
@@ -79,16 +77,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	res, err := engine.Prune(ctx, loaded.Clients, loaded.Result, popts)
-	if res == nil {
-		return err
-	}
-	if werr := opts.Output.Write(opts.F.IO, res); werr != nil {
-		return werr
-	}
-	if err != nil {
-		return fmt.Errorf("prune finished with errors: %w", err)
-	}
-	return nil
+	return opts.Output.Finish(opts.F.IO, "prune", res, err)
 }
 
 // ConfirmDeletion lists refs and asks before deleting them.
