@@ -46,6 +46,7 @@ $(STATICCHECK):
 demo: build
 	@eval "$$(go run ./hack/cluster up)" && set -x && \
 	$(BIN)/kluctl deploy --project-dir $(DEMO_PROJECT) -t local --context simcluster --yes && \
+	kubectl wait --for=condition=Available deployment --all -n ms-demo-local --timeout=180s && \
 	kubectl get deployments -n ms-demo-local
 	@echo; echo "The cluster keeps running: export KUBECONFIG=$$(go run ./hack/cluster up 2>/dev/null | sed 's/^export KUBECONFIG=//')"; \
 	echo "Stop it with: make cluster-down"
