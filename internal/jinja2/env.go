@@ -34,6 +34,9 @@ type Options struct {
 	// DebugOutput receives the lines written by debug_print; nil discards
 	// them.
 	DebugOutput io.Writer
+	// ParseCache, when set, shares parsed template files with other
+	// environments using the same cache (see ParseCache).
+	ParseCache *ParseCache
 }
 
 // Default limits.
@@ -174,7 +177,7 @@ func (e *Environment) getTemplate(name, fromFile string) (*Template, error) {
 			ce.err = err
 			return
 		}
-		ce.t, ce.err = e.parse(name, filename, src)
+		ce.t, ce.err = e.parseFile(name, filename, src)
 	})
 	return ce.t, ce.err
 }

@@ -17,13 +17,14 @@ import (
 type Templates struct {
 	root    string
 	globals map[string]any
+	parsed  *jinja2.ParseCache
 	mu      sync.Mutex
 	envs    map[string]*jinja2.Environment
 }
 
 // NewTemplates returns a renderer for the project rooted at root.
 func NewTemplates(root string) *Templates {
-	return &Templates{root: root, envs: map[string]*jinja2.Environment{}, globals: map[string]any{"images": imagesGlobal()}}
+	return &Templates{root: root, envs: map[string]*jinja2.Environment{}, globals: map[string]any{"images": imagesGlobal()}, parsed: jinja2.NewParseCache()}
 }
 
 // SearchDirsFor returns the template search path of a file in dir: dir
@@ -48,7 +49,7 @@ func (t *Templates) env(searchDirs []string) (*jinja2.Environment, error) {
 	if e, ok := t.envs[key]; ok {
 		return e, nil
 	}
-	e, err := jinja2.NewEnvironment(jinja2.Options{Strict: true, SearchPath: searchDirs, Globals: t.globals})
+	e, err := jinja2.NewEnvironment(jinja2.Options{Strict: true, SearchPath: searchDirs, Globals: t.globals, ParseCache: t.parsed})
 	if err != nil {
 		return nil, err
 	}
