@@ -84,7 +84,7 @@ func TestBuildErrors(t *testing.T) {
 		},
 		{
 			name:        "folder outside the root",
-			dir:         "testdata/project/common",
+			dir:         "testdata/project/settings-base",
 			root:        "testdata/project/patches",
 			wantErr:     []string{"is outside the project root"},
 			wantOutside: true,
