@@ -112,3 +112,36 @@ func firstConfigMapData(t *testing.T, stream string) map[string]string {
 	t.Fatalf("no ConfigMap in output:\n%s", stream)
 	return nil
 }
+
+// TestRenderConnectsToTemplatedTargetContext: the target's context is a
+// template over args; it is rendered before connecting.
+func TestRenderConnectsToTemplatedTargetContext(t *testing.T) {
+	c := simcluster.Current(t)
+	ns := c.NewNamespace(t)
+	cs, err := kubernetes.NewForConfig(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "v"}, Data: map[string]string{"v": "from-cluster"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := kluctltest.WriteProject(t, map[string]string{
+		".kluctl.yaml":    "targets:\n  - name: t\n    context: \"{{ args.kube }}\"\nargs:\n  - name: kube\n",
+		"deployment.yaml": "vars:\n  - clusterConfigMap:\n      name: v\n      namespace: " + ns + "\n      key: v\n    targetPath: v\ndeployments:\n  - path: app\n",
+		"app/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: out\n  namespace: default\ndata:\n  v: \"{{ v }}\"\n",
+	})
+	env := []string{"KUBECONFIG=" + c.KubeconfigPath()}
+	res := kluctltest.Run(t, env, "render", "--project-dir", dir, "-t", "t", "-a", "kube="+c.Context(), "--print-all")
+	if res.Code != 0 {
+		t.Fatalf("render failed: %s", res.Stderr)
+	}
+	if got := firstConfigMapData(t, res.Stdout)["v"]; got != "from-cluster" {
+		t.Errorf("v = %q, want from-cluster", got)
+	}
+	res = kluctltest.Run(t, env, "render", "--project-dir", dir, "-t", "t", "-a", "kube=no-such-context", "--print-all")
+	if res.Code == 0 || !strings.Contains(res.Stderr, "no-such-context") {
+		t.Errorf("unknown context must fail naming it: exit %d %s", res.Code, res.Stderr)
+	}
+}

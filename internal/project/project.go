@@ -146,3 +146,25 @@ func cfgTargetImages(cfg *KluctlConfig, name string) []Values {
 	}
 	return nil
 }
+
+// RenderTarget selects and renders only the target (context, args,
+// discriminator), without loading the deployment tree; it needs no
+// cluster. Commands use it to find the kube context to connect to.
+func RenderTarget(ctx context.Context, opts LoadOptions) (*Target, error) {
+	dir := opts.ProjectDir
+	if dir == "" {
+		dir = "."
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, cfgPath, err := LoadKluctlConfig(root, opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if cfgPath == "" {
+		cfgPath = filepath.Join(root, ".kluctl.yaml")
+	}
+	return selectTarget(ctx, NewTemplates(root), cfg, cfgPath, opts.Target)
+}

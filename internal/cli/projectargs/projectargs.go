@@ -94,16 +94,18 @@ type Loaded struct {
 // connects to the target's cluster first (for cluster vars and Helm
 // capabilities).
 func (f *Flags) Load(ctx context.Context, fa *factory.Factory) (*Loaded, error) {
-	cfg, _, err := project.LoadKluctlConfig(f.projectDirOrCwd(), f.ProjectConfig)
-	if err != nil {
-		return nil, err
-	}
 	out := &Loaded{}
+	var err error
 	var reader project.ClusterReader
 	if !f.OfflineKubernetes {
 		kubeContext := f.Context
 		if kubeContext == "" {
-			kubeContext = targetContext(cfg, f.Target)
+			// The target's context may be a template over args.
+			t, err := project.RenderTarget(ctx, project.LoadOptions{ProjectDir: f.ProjectDir, ConfigPath: f.ProjectConfig, Target: f.targetOptions()})
+			if err != nil {
+				return nil, err
+			}
+			kubeContext = t.Context
 		}
 		rc, err := k8s.LoadRESTConfig(fa.Getenv, kubeContext)
 		if err != nil {
@@ -133,12 +135,9 @@ func (f *Flags) Load(ctx context.Context, fa *factory.Factory) (*Loaded, error) 
 		FixedImages: fixed,
 		ProjectDir:  f.ProjectDir,
 		ConfigPath:  f.ProjectConfig,
-		Target: project.TargetOptions{
-			Name: f.Target, NameOverride: f.TargetNameOverride,
-			Args: f.Args, ArgsFiles: f.ArgsFromFile, Context: f.Context,
-		},
-		Cluster: reader,
-		Getenv:  fa.Getenv,
+		Target:      f.targetOptions(),
+		Cluster:     reader,
+		Getenv:      fa.Getenv,
 	})
 	if err != nil {
 		return nil, err
@@ -177,15 +176,11 @@ func (f *Flags) projectDirOrCwd() string {
 	return "."
 }
 
-// targetContext returns the raw context of the named target (templates in
-// it are rendered later; a literal context is all we need to connect).
-func targetContext(cfg *project.KluctlConfig, name string) string {
-	for _, t := range cfg.Targets {
-		if t.Name == name && t.Context != nil {
-			return *t.Context
-		}
+func (f *Flags) targetOptions() project.TargetOptions {
+	return project.TargetOptions{
+		Name: f.Target, NameOverride: f.TargetNameOverride,
+		Args: f.Args, ArgsFiles: f.ArgsFromFile, Context: f.Context,
 	}
-	return ""
 }
 
 func completeTargets(f *Flags) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
