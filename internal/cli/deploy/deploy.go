@@ -42,19 +42,14 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Deploys a target to the corresponding cluster",
 		Long:  "Deploys a target to the corresponding cluster.\n\nIt first shows a server-side dry-run diff and asks for confirmation (--yes skips it),\nthen applies and shows what changed, including the orphan objects that prune would delete.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Output.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
 	}
-	opts.Project.AddProjectFlags(cmd)
-	opts.Project.AddInclusionFlags(cmd)
-	opts.Project.AddRenderOutputFlag(cmd)
+	cmd.RunE = opts.Output.RunE(func(ctx context.Context) error {
+		if runF != nil {
+			return runF(ctx, opts)
+		}
+		return run(ctx, opts)
+	})
+	opts.Project.AddTargetCommandFlags(cmd)
 	opts.Output.Add(cmd)
 	AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()

@@ -38,19 +38,14 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Perform a diff between the locally rendered target and the already deployed target",
 		Long:  "Perform a diff between the locally rendered target and the already deployed target.\nThe diff is a server-side dry-run of the same applies deploy would do; orphan objects are listed too.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Output.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
 	}
-	opts.Project.AddProjectFlags(cmd)
-	opts.Project.AddInclusionFlags(cmd)
-	opts.Project.AddRenderOutputFlag(cmd)
+	cmd.RunE = opts.Output.RunE(func(ctx context.Context) error {
+		if runF != nil {
+			return runF(ctx, opts)
+		}
+		return run(ctx, opts)
+	})
+	opts.Project.AddTargetCommandFlags(cmd)
 	opts.Output.Add(cmd)
 	deploy.AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()

@@ -4,6 +4,7 @@
 package output
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -128,4 +129,15 @@ func (f *Flags) Finish(streams *iostreams.IOStreams, verb string, res *result.Re
 		return fmt.Errorf("%s finished with errors: %w", verb, err)
 	}
 	return nil
+}
+
+// RunE returns a cobra RunE that checks the output flags before any work
+// is done and then runs run.
+func (f *Flags) RunE(run func(context.Context) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		return run(cmd.Context())
+	}
 }

@@ -55,6 +55,14 @@ func (f *Flags) AddProjectFlags(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("target", completeTargets(f))
 }
 
+// AddTargetCommandFlags registers what every command that renders a target
+// for the cluster takes: project, inclusion and render output flags.
+func (f *Flags) AddTargetCommandFlags(cmd *cobra.Command) {
+	f.AddProjectFlags(cmd)
+	f.AddInclusionFlags(cmd)
+	f.AddRenderOutputFlag(cmd)
+}
+
 // AddInclusionFlags registers -I/-E and the deployment dir filters.
 func (f *Flags) AddInclusionFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()

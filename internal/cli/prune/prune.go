@@ -33,19 +33,14 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Searches the target cluster for prunable objects and deletes them",
 		Long:  "Searches the target cluster for prunable objects and deletes them.\nPrunable objects carry the target's discriminator, were applied by kluctl and are no longer rendered.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Output.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
 	}
-	opts.Project.AddProjectFlags(cmd)
-	opts.Project.AddInclusionFlags(cmd)
-	opts.Project.AddRenderOutputFlag(cmd)
+	cmd.RunE = opts.Output.RunE(func(ctx context.Context) error {
+		if runF != nil {
+			return runF(ctx, opts)
+		}
+		return run(ctx, opts)
+	})
+	opts.Project.AddTargetCommandFlags(cmd)
 	opts.Output.Add(cmd)
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")

@@ -36,19 +36,14 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Validates the already deployed deployment",
 		Long:  "Validates the already deployed deployment.\nThis means that all objects are retrieved from the cluster and checked for readiness.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Output.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return run(cmd.Context(), opts)
-		},
 	}
-	opts.Project.AddProjectFlags(cmd)
-	opts.Project.AddInclusionFlags(cmd)
-	opts.Project.AddRenderOutputFlag(cmd)
+	cmd.RunE = opts.Output.RunE(func(ctx context.Context) error {
+		if runF != nil {
+			return runF(ctx, opts)
+		}
+		return run(ctx, opts)
+	})
+	opts.Project.AddTargetCommandFlags(cmd)
 	opts.Output.Add(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&opts.Wait, "wait", 0, "Wait for the given amount of time until the deployment validates")
