@@ -7,7 +7,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kluctl-go/kluctl/internal/cli"
@@ -23,11 +22,34 @@ type Result struct {
 
 // Run runs kluctl with args in-process, with non-terminal test streams and
 // the given environment variables (KEY=VALUE) on top of the process
-// environment.
+// environment. No config file is read.
 func Run(t testing.TB, env []string, args ...string) Result {
 	t.Helper()
+	return RunIn(t, Invocation{Env: env}, args...)
+}
+
+// Invocation describes how RunIn runs kluctl.
+type Invocation struct {
+	// Env is added to the process environment (KEY=VALUE).
+	Env []string
+	// Dir is the working folder; empty is the test process's.
+	Dir string
+	// ConfigDirs are searched for config.yaml; nil reads no config file.
+	ConfigDirs []string
+}
+
+// RunIn runs kluctl with args in-process as inv describes.
+func RunIn(t testing.TB, inv Invocation, args ...string) Result {
+	t.Helper()
 	io, _, out, errOut := iostreams.Test()
-	code := cli.MainWithEnv(context.Background(), args, io, envFunc(env))
+	env := cli.Env{Environ: append(os.Environ(), inv.Env...), ConfigDirs: inv.ConfigDirs}
+	if env.ConfigDirs == nil {
+		env.ConfigDirs = []string{}
+	}
+	if inv.Dir != "" {
+		env.Getwd = func() (string, error) { return inv.Dir, nil }
+	}
+	code := cli.MainWithEnv(context.Background(), args, io, env)
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
 
@@ -38,22 +60,8 @@ func RunTTY(t testing.TB, env []string, input string, args ...string) Result {
 	io, in, out, errOut := iostreams.Test()
 	in.WriteString(input)
 	io.InTTY, io.ErrTTY = true, true
-	code := cli.MainWithEnv(context.Background(), args, io, envFunc(env))
+	code := cli.MainWithEnv(context.Background(), args, io, cli.Env{Environ: append(os.Environ(), env...), ConfigDirs: []string{}})
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
-}
-
-func envFunc(env []string) func(string) string {
-	m := map[string]string{}
-	for _, e := range env {
-		k, v, _ := strings.Cut(e, "=")
-		m[k] = v
-	}
-	return func(k string) string {
-		if v, ok := m[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
 }
 
 // SharedDir returns ../shared next to the repository root (or

@@ -114,7 +114,7 @@ func TestRenderRejectsBadInput(t *testing.T) {
 				".kluctl.yaml":    okKluctl,
 				"deployment.yaml": "deployments:\n  - path: ../outside\n",
 			},
-			wantErr: []string{"deployment.yaml", "deployments[0].path", "outside of the project"},
+			wantErr: []string{"deployment.yaml", "deployments[0].path", "outside of the repository"},
 		},
 		{
 			name: "include-escapes-project-through-symlink",
@@ -129,7 +129,7 @@ func TestRenderRejectsBadInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantErr: []string{"deployments[0].include", "outside of the project"},
+			wantErr: []string{"deployments[0].include", "outside of the repository"},
 		},
 		{
 			name: "template-name-escapes-project",

@@ -16,18 +16,19 @@ func TestMainExitCodesAndStreams(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{name: "version", args: []string{"version"}, wantCode: ExitOK, wantStdout: "kluctl version"},
+		{name: "version", args: []string{"version"}, wantCode: ExitOK, wantStdout: "0.0.0-dev\n"},
+		{name: "version-flag", args: []string{"--version"}, wantCode: ExitOK, wantStdout: "kluctl version 0.0.0-dev"},
 		{name: "bash-completion", args: []string{"completion", "bash"}, wantCode: ExitOK, wantStdout: "bash completion"},
 		{name: "unknown-shell", args: []string{"completion", "tcsh"}, wantCode: ExitFailure, wantStderr: "unsupported shell"},
 		{name: "unknown-flag", args: []string{"render", "--nope"}, wantCode: ExitUsage, wantStderr: "unknown flag: --nope"},
 		{name: "unknown-command", args: []string{"frobnicate"}, wantCode: ExitUsage, wantStderr: "unknown command"},
 		{name: "bad-output-format", args: []string{"diff", "-o", "xml"}, wantCode: ExitFailure, wantStderr: "format must be text, yaml or json"},
-		{name: "missing-project", args: []string{"render", "--project-dir", "/does/not/exist", "--offline-kubernetes"}, wantCode: ExitFailure, wantStderr: "/does/not/exist"},
+		{name: "missing-project", args: []string{"render", "--project-dir", "/does/not/exist", "--offline-kubernetes"}, wantCode: ExitUsage, wantStderr: "invalid argument \"/does/not/exist\" for \"--project-dir\" flag: /does/not/exist does not exist"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			io, _, out, errOut := iostreams.Test()
-			code := MainWithEnv(context.Background(), tc.args, io, func(string) string { return "" })
+			code := MainWithEnv(context.Background(), tc.args, io, Env{ConfigDirs: []string{}})
 			if code != tc.wantCode {
 				t.Errorf("exit code %d, want %d (stderr: %s)", code, tc.wantCode, errOut)
 			}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/version"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
+	"github.com/kluctl-go/kluctl/internal/k8s"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -26,7 +28,7 @@ type globalFlags struct {
 }
 
 // NewRootCmd builds the command tree for one invocation.
-func NewRootCmd(f *factory.Factory) *cobra.Command {
+func NewRootCmd(f *factory.Factory, env *Env) *cobra.Command {
 	var g globalFlags
 	var stopProfile func()
 	root := &cobra.Command{
@@ -35,8 +37,15 @@ func NewRootCmd(f *factory.Factory) *cobra.Command {
 		Long:          "kluctl is the missing glue: it renders Kluctl projects (Jinja2 templated Kustomize\nfolders and Helm charts) for a target and deploys, diffs, prunes and deletes them.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Bare(f.Version),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyEnvAndConfig(cmd, env.Environ, env.config); err != nil {
+				return &UsageError{Err: err}
+			}
 			f.Debug = g.debug
+			if f.Debug && env.configPath != "" {
+				f.Debugf("read config file %s", env.configPath)
+			}
 			f.IO.NoColor = g.noColor || f.Getenv("NO_COLOR") != ""
 			if g.cpuProfile != "" {
 				stop, err := startCPUProfile(g.cpuProfile)
@@ -53,6 +62,7 @@ func NewRootCmd(f *factory.Factory) *cobra.Command {
 			}
 		},
 	}
+	root.SetVersionTemplate("kluctl version {{.Version}}\n")
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -88,20 +98,58 @@ func startCPUProfile(path string) (func(), error) {
 	return func() { pprof.StopCPUProfile(); fh.Close() }, nil
 }
 
+// Env is the process environment of one invocation.
+type Env struct {
+	// Environ is the environment as KEY=VALUE strings.
+	Environ []string
+	// Getwd returns the working folder.
+	Getwd func() (string, error)
+	// ConfigDirs are searched, in order, for the config file (config.yaml
+	// with flag defaults); the first file found is used. Empty means
+	// /etc/kluctl and $HOME/.kluctl, as in the original.
+	ConfigDirs []string
+
+	config     map[string]any
+	configPath string
+}
+
 // Main runs the CLI with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, io *iostreams.IOStreams) int {
-	return MainWithEnv(ctx, args, io, os.Getenv)
+	return MainWithEnv(ctx, args, io, Env{Environ: os.Environ(), Getwd: os.Getwd})
 }
 
 // MainWithEnv is Main with an explicit environment, for in-process tests.
-func MainWithEnv(ctx context.Context, args []string, io *iostreams.IOStreams, getenv func(string) string) int {
-	f := &factory.Factory{IO: io, Getenv: getenv, Version: Version}
-	return run(ctx, f, args)
+func MainWithEnv(ctx context.Context, args []string, io *iostreams.IOStreams, env Env) int {
+	vars := map[string]string{}
+	for _, kv := range env.Environ {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	getenv := func(k string) string { return vars[k] }
+	if env.Getwd == nil {
+		env.Getwd = os.Getwd
+	}
+	if env.ConfigDirs == nil {
+		env.ConfigDirs = []string{"/etc/kluctl"}
+		if h := getenv("HOME"); h != "" {
+			env.ConfigDirs = append(env.ConfigDirs, filepath.Join(h, ".kluctl"))
+		}
+	}
+	cfg, path, err := loadConfigFile(env.ConfigDirs)
+	if err != nil {
+		fmt.Fprintf(io.ErrOut, "Error: %v\n", err)
+		return ExitFailure
+	}
+	env.config, env.configPath = cfg, path
+	f := &factory.Factory{IO: io, Getenv: getenv, Getwd: env.Getwd, Version: Version, Pool: k8s.NewPool(k8s.PoolOptions{})}
+	restore := quietKlog(f)
+	defer restore()
+	return run(ctx, f, &env, args)
 }
 
-func run(ctx context.Context, f *factory.Factory, args []string) int {
-	root := NewRootCmd(f)
+func run(ctx context.Context, f *factory.Factory, env *Env, args []string) int {
+	root := NewRootCmd(f, env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && cmd != nil && isCobraUsageError(err) {

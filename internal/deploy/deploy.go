@@ -15,6 +15,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/apply"
 	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/hooks"
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/live"
 	"github.com/kluctl-go/kluctl/internal/prune"
@@ -51,9 +52,8 @@ type runner struct {
 	sem      chan struct{}
 	abort    atomic.Bool
 	// unreachable is set by the first error that shows the API server is
-	// gone; suppressed counts the errors of the requests still in flight.
+	// gone (or the run was cancelled).
 	unreachable atomic.Bool
-	suppressed  atomic.Int64
 	namespaces  map[string]bool
 	crdKinds    map[schema.GroupKind]bool
 }
@@ -110,7 +110,7 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	if err != nil {
 		r.rec.fail(k8s.ObjectRef{}, err) // what was applied before is still reported
 	}
-	r.summarizeUnreachable()
+	r.reportNotApplied(ctx)
 	out := r.rec.res
 	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
 	out.Sort()
@@ -226,17 +226,11 @@ func (r *runner) aborted(ctx context.Context) bool {
 // fail records err for ref and decides whether the run must stop: with
 // --abort-on-error, or when the API server is unreachable (every further
 // request would fail the same way).
-//
-// After the first unreachable-server error, further ones (the requests that
-// were in flight) are only counted, see summarizeUnreachable.
 func (r *runner) fail(ctx context.Context, ref k8s.ObjectRef, err error) {
 	var ue *url.Error
 	if ctx.Err() != nil || errors.As(err, &ue) {
 		r.abort.Store(true)
-		if r.unreachable.Swap(true) {
-			r.suppressed.Add(1)
-			return
-		}
+		r.unreachable.Store(true)
 	}
 	r.rec.fail(ref, err)
 	if r.opts.AbortOnError {
@@ -244,10 +238,40 @@ func (r *runner) fail(ctx context.Context, ref k8s.ObjectRef, err error) {
 	}
 }
 
-// summarizeUnreachable records one error for the failures fail suppressed.
-func (r *runner) summarizeUnreachable() {
-	if n := r.suppressed.Load(); n > 0 {
-		r.rec.fail(k8s.ObjectRef{}, fmt.Errorf("%d more requests failed: the API server is unreachable or the run was cancelled", n))
+// reportNotApplied adds an error for every object of a deployed item that
+// was neither applied nor failed (the run stopped before it, or a pre hook
+// of its item failed), so that the result names every object that is not
+// in its rendered state.
+func (r *runner) reportNotApplied(ctx context.Context) {
+	verb := "applied"
+	if r.opts.DryRun {
+		verb = "checked"
+	}
+	var reason string
+	switch {
+	case ctx.Err() != nil:
+		reason = "the run was cancelled or timed out"
+	case r.unreachable.Load():
+		reason = "the API server became unreachable"
+	case r.abort.Load():
+		reason = "the run was aborted after an earlier error"
+	default:
+		reason = "an earlier step of its deployment item failed"
+	}
+	for _, it := range r.res.Items {
+		if !deployed(it) {
+			continue
+		}
+		for _, o := range it.Objects {
+			ref := k8s.RefOf(o)
+			if r.rec.settled(ref) {
+				continue
+			}
+			if h, _, err := hooks.Parse(o); err == nil && h != nil {
+				continue // hooks run only on some deploys
+			}
+			r.rec.fail(ref, fmt.Errorf("not %s: %s", verb, reason))
+		}
 	}
 }
 

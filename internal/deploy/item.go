@@ -116,6 +116,7 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 				r.fail(ctx, ref, err)
 				return
 			}
+			r.rec.applied(ref)
 			r.record(o, lv, out)
 			mu.Lock()
 			applied = append(applied, out.Object)

@@ -15,10 +15,25 @@ type recorder struct {
 	res    result.Result
 	masker *diff.Masker
 	errRef map[k8s.ObjectRef]bool
+	done   map[k8s.ObjectRef]bool
 }
 
 func newRecorder(m *diff.Masker) *recorder {
-	return &recorder{masker: m, errRef: map[k8s.ObjectRef]bool{}}
+	return &recorder{masker: m, errRef: map[k8s.ObjectRef]bool{}, done: map[k8s.ObjectRef]bool{}}
+}
+
+// applied records that ref was applied (changed or not).
+func (r *recorder) applied(ref k8s.ObjectRef) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done[ref.Key()] = true
+}
+
+// settled tells whether ref was applied or failed.
+func (r *recorder) settled(ref k8s.ObjectRef) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done[ref.Key()] || r.errRef[ref] || r.errRef[ref.Key()]
 }
 
 func (r *recorder) newObject(ref k8s.ObjectRef) {

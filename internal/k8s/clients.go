@@ -46,6 +46,12 @@ const missResetInterval = 2 * time.Second
 // itself; it sets DefaultRequestTimeout when cfg has no timeout. API warnings
 // are routed to the collector in the request context (see WithWarnings).
 func NewClients(cfg *rest.Config) (*Clients, error) {
+	return NewClientsWithLimiter(cfg, nil)
+}
+
+// NewClientsWithLimiter is NewClients with every request passing l (nil
+// means no bound besides the pipeline's own concurrency).
+func NewClientsWithLimiter(cfg *rest.Config, l *Limiter) (*Clients, error) {
 	c := rest.CopyConfig(cfg)
 	c.QPS = -1
 	c.Burst = 0
@@ -55,6 +61,7 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 	}
 	c.WarningHandler = nil
 	c.WarningHandlerWithContext = warningRouter{}
+	wrapLimiter(c, l)
 	httpClient, err := rest.HTTPClientFor(c)
 	if err != nil {
 		return nil, fmt.Errorf("build http client: %w", err)

@@ -9,13 +9,16 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// LoadRESTConfig reads the kubeconfig the way kubectl does (the KUBECONFIG
-// list, else ~/.kube/config) and returns the config of kubeContext, or of
-// the current context when kubeContext is empty.
-func LoadRESTConfig(getenv func(string) string, kubeContext string) (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+// LoadRESTConfig reads the kubeconfig the way kubectl does (explicitPath
+// when set, else the KUBECONFIG list, else ~/.kube/config) and returns the
+// config of kubeContext, or of the current context when kubeContext is
+// empty. The environment is read only through getenv.
+func LoadRESTConfig(getenv func(string) string, explicitPath, kubeContext string) (*rest.Config, error) {
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: explicitPath}
 	if kc := getenv("KUBECONFIG"); kc != "" {
 		rules.Precedence = filepath.SplitList(kc)
+	} else if home := getenv("HOME"); home != "" {
+		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()

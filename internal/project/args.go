@@ -2,58 +2,32 @@ package project
 
 import (
 	"fmt"
-	"os"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
-// ParseArgFlags turns `-a key=value` flags into nested args. Dotted keys
-// nest; values are YAML; a value starting with @ is read from a YAML file.
-func ParseArgFlags(flags []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, f := range flags {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("invalid --arg %q: expected name=value", f)
-		}
-		var raw []byte
-		if strings.HasPrefix(v, "@") {
-			b, err := os.ReadFile(v[1:])
-			if err != nil {
-				return nil, fmt.Errorf("read --arg %s from file: %w", k, err)
-			}
-			raw = b
-		} else {
-			raw = []byte(v)
-		}
-		var parsed any
-		if err := yaml.Unmarshal(raw, &parsed); err != nil {
-			// Not valid YAML: keep the plain string.
-			parsed = v
-		}
-		if err := setNested(out, strings.Split(k, "."), parsed); err != nil {
-			return nil, fmt.Errorf("invalid --arg %q: %w", f, err)
-		}
+// SetArg sets the arg with a dotted name ("a.b.c") in args, creating the
+// maps on the way.
+func SetArg(args map[string]any, name string, value any) error {
+	if name == "" {
+		return fmt.Errorf("arg name is empty")
 	}
-	return out, nil
+	return setNested(args, strings.Split(name, "."), value)
 }
 
-// LoadArgsFiles reads --args-from-file files and merges them in order.
-func LoadArgsFiles(paths []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("read args file: %w", err)
-		}
-		var m map[string]any
-		if err := yaml.Unmarshal(data, &m); err != nil {
-			return nil, describeYAMLError(p, data, err)
-		}
-		mergeInto(out, m, false)
+// MergeArgs merges src into dst: maps are merged key by key, everything
+// else in src replaces what dst holds.
+func MergeArgs(dst, src map[string]any) {
+	mergeInto(dst, deepCopyMap(src), false)
+}
+
+// ParseYAMLValue decodes one YAML value (1.1 scalars, the Kubernetes way;
+// integers stay integers). desc names the input in errors.
+func ParseYAMLValue(desc string, data []byte) (any, error) {
+	v, err := decodeYAMLValue(data)
+	if err != nil {
+		return nil, describeYAMLError(desc, data, err)
 	}
-	return out, nil
+	return v, nil
 }
 
 // resolveArgs merges defaults, target args and external args (in that

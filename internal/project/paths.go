@@ -18,10 +18,21 @@ func checkInside(root, path string) error {
 			return err
 		}
 	}
-	if resolved != root && !strings.HasPrefix(resolved, root+string(filepath.Separator)) {
-		return fmt.Errorf("%s is outside of the project folder %s", path, root)
+	if !isInside(root, resolved) {
+		return fmt.Errorf("%s is outside of the repository %s; only files inside the repository that holds the project can be used", path, root)
 	}
 	return nil
+}
+
+// isInside tells whether path is root or below it (both cleaned).
+func isInside(root, path string) bool {
+	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// isGitWorkTree tells whether dir holds .git.
+func isGitWorkTree(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ".git"))
+	return err == nil
 }
 
 // joinInside joins rel to dir and checks the result stays in root.

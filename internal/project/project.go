@@ -9,24 +9,35 @@ import (
 
 // LoadOptions control how a project is loaded.
 type LoadOptions struct {
-	// ProjectDir is the project folder; empty means the working directory.
+	// ProjectDir is the absolute path of the project folder. Required.
 	ProjectDir string
-	// ConfigPath is an explicit .kluctl.yaml (-c/--project-config).
+	// RepoRoot is the absolute path of the repository holding the
+	// project: files may be referenced anywhere below it. Empty means the
+	// closest folder at or above ProjectDir holding .git, else ProjectDir.
+	RepoRoot string
+	// ConfigPath is an explicit .kluctl.yaml (-c/--project-config),
+	// absolute or relative to ProjectDir.
 	ConfigPath string
 	Target     TargetOptions
 	// Cluster reads clusterConfigMap/clusterSecret sources; nil when offline.
 	Cluster ClusterReader
-	// Getenv reads environment variables for systemEnvVars sources.
+	// Getenv reads environment variables for systemEnvVars sources; nil
+	// is an empty environment.
 	Getenv func(string) string
 	// FixedImages come from --fixed-image and --fixed-images-file; they
 	// win over the target's images.
 	FixedImages []FixedImage
+	// Debug receives debug messages; nil drops them.
+	Debug func(string)
 }
 
 // Project is a loaded project for one target.
 type Project struct {
 	// Root is the resolved, absolute project folder.
 	Root string
+	// RepoRoot is the resolved repository root; every file the project
+	// refers to must be below it.
+	RepoRoot string
 	// GitRoot is the git work tree holding the project, "" if none.
 	GitRoot    string
 	ConfigPath string
@@ -43,6 +54,9 @@ type Project struct {
 	Templates *Templates
 	// Images resolves images.get_image() in rendered objects.
 	Images *ImageResolver
+	// RootVars are the vars of the root deployment project: target, args
+	// and the root deployment.yml's vars sources.
+	RootVars *Vars
 
 	sensitive map[string]struct{}
 }
@@ -54,6 +68,9 @@ type Item struct {
 	Dir string
 	// RelDir is Dir relative to the project root ("." for the root).
 	RelDir string
+	// DirErr is set when the item's folder does not exist; rendering the
+	// item fails with it, excluding the item does not.
+	DirErr error
 	// Vars is the templating context of the item (item vars loaded).
 	Vars *Vars
 	// SearchDirs is the template search path of the item's project.
@@ -67,30 +84,21 @@ type Item struct {
 
 // Load loads the project and its deployment tree for the chosen target.
 func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
-	dir := opts.ProjectDir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		dir = wd
-	}
-	abs, err := filepath.Abs(dir)
+	root, repoRoot, err := resolveRoots(opts.ProjectDir, opts.RepoRoot)
 	if err != nil {
 		return nil, err
-	}
-	root, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, fmt.Errorf("project folder %s: %w", dir, err)
-	}
-	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("project folder %s is not a directory", dir)
 	}
 	cfg, cfgPath, err := LoadKluctlConfig(root, opts.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{Root: root, GitRoot: findGitRoot(root), ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}}
+	gitRoot := ""
+	if opts.RepoRoot == "" {
+		gitRoot = findGitRoot(root)
+	} else if isGitWorkTree(repoRoot) {
+		gitRoot = repoRoot
+	}
+	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}}
 	if cfgPath == "" {
 		cfgPath = filepath.Join(root, ".kluctl.yaml")
 	}
@@ -105,16 +113,51 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	p.Images = &ImageResolver{fixed: append(targetImages, opts.FixedImages...)}
 	getenv := opts.Getenv
 	if getenv == nil {
-		getenv = os.Getenv
+		getenv = func(string) string { return "" }
+	}
+	debug := opts.Debug
+	if debug == nil {
+		debug = func(string) {}
 	}
 	vars := NewVars()
 	vars.Set("target", p.Target.Vars)
 	vars.Set("args", p.Target.Args)
-	l := &treeLoader{p: p, vars: varsLoader{root: root, tpl: p.Templates, cluster: opts.Cluster, getenv: getenv}}
+	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: opts.Cluster, getenv: getenv, debug: debug}, debug: debug}
 	if err := l.loadProject(ctx, vars, root, nil); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// resolveRoots checks and resolves the project folder and repository root.
+func resolveRoots(projectDir, repoRoot string) (string, string, error) {
+	if !filepath.IsAbs(projectDir) {
+		return "", "", fmt.Errorf("project folder %q must be an absolute path", projectDir)
+	}
+	root, err := filepath.EvalSymlinks(projectDir)
+	if err != nil {
+		return "", "", fmt.Errorf("project folder %s: %w", projectDir, err)
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return "", "", fmt.Errorf("project folder %s is not a directory", projectDir)
+	}
+	if repoRoot == "" {
+		repoRoot = findGitRoot(root)
+		if repoRoot == "" {
+			repoRoot = root
+		}
+	} else {
+		if !filepath.IsAbs(repoRoot) {
+			return "", "", fmt.Errorf("repository root %q must be an absolute path", repoRoot)
+		}
+		if repoRoot, err = filepath.EvalSymlinks(repoRoot); err != nil {
+			return "", "", fmt.Errorf("repository root: %w", err)
+		}
+	}
+	if !isInside(repoRoot, root) {
+		return "", "", fmt.Errorf("project folder %s is not inside the repository %s", root, repoRoot)
+	}
+	return root, repoRoot, nil
 }
 
 // SensitiveValues returns every value loaded from a sensitive vars source.
@@ -124,13 +167,9 @@ func (p *Project) SensitiveValues() []string {
 }
 
 // ItemDirLabel returns the value of the kluctl.io/deployment-item-dir
-// annotation for an item: its folder relative to the git root, or to the
-// project root outside of git.
+// annotation for an item: its folder relative to the repository root.
 func (p *Project) ItemDirLabel(it *Item) string {
-	base := p.Root
-	if p.GitRoot != "" {
-		base = p.GitRoot
-	}
+	base := p.RepoRoot
 	rel, err := filepath.Rel(base, it.Dir)
 	if err != nil {
 		rel = it.RelDir
@@ -149,13 +188,9 @@ func cfgTargetImages(cfg *KluctlConfig, name string) []Values {
 
 // RenderTarget selects and renders only the target (context, args,
 // discriminator), without loading the deployment tree; it needs no
-// cluster. Commands use it to find the kube context to connect to.
+// cluster. The engine uses it to find the kube context to connect to.
 func RenderTarget(ctx context.Context, opts LoadOptions) (*Target, error) {
-	dir := opts.ProjectDir
-	if dir == "" {
-		dir = "."
-	}
-	root, err := filepath.Abs(dir)
+	root, _, err := resolveRoots(opts.ProjectDir, opts.RepoRoot)
 	if err != nil {
 		return nil, err
 	}

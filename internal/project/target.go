@@ -14,9 +14,9 @@ type TargetOptions struct {
 	Name string
 	// NameOverride is the -T flag.
 	NameOverride string
-	// Args are the -a flags, ArgsFiles the --args-from-file flags.
-	Args      []string
-	ArgsFiles []string
+	// Args are the external args (-a, --args-from-file, a
+	// KluctlDeployment's args): data, merged over the target's args.
+	Args map[string]any
 	// Context overrides the target's kube context (--context).
 	Context string
 }
@@ -73,16 +73,12 @@ func selectTarget(ctx context.Context, tpl *Templates, cfg *KluctlConfig, config
 		tc = &TargetConfig{}
 	}
 
-	external, err := LoadArgsFiles(opts.ArgsFiles)
+	// A JSON round trip gives args from any source (flags, a CRD) the
+	// same types: int64 for integers, float64, string, bool, maps, lists.
+	external, err := toGenericMap(opts.Args)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("args: %w", err)
 	}
-	flagArgs, err := ParseArgFlags(opts.Args)
-	if err != nil {
-		return nil, err
-	}
-	mergeInto(external, flagArgs, false)
-
 	raw, err := toGenericMap(tc)
 	if err != nil {
 		return nil, err

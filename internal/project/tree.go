@@ -2,6 +2,7 @@ package project
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ type treeLoader struct {
 	p     *Project
 	vars  varsLoader
 	stack []string
+	debug func(string)
 }
 
 // parentInfo is what an included project inherits.
@@ -33,6 +35,7 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 	}
 	l.stack = append(l.stack, dir)
 	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
+	l.debug("loading deployment project " + rel(l.p.Root, dir))
 
 	vars := parentVars.Copy()
 	searchDirs := l.p.Templates.SearchDirsFor(dir)
@@ -58,6 +61,9 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 		return err
 	}
 	l.collectSensitive(vars)
+	if parent == nil {
+		l.p.RootVars = vars
+	}
 	if err := validateItems(cfgPath, cfg); err != nil {
 		return err
 	}
@@ -103,11 +109,20 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 			it := &Item{Config: item, SearchDirs: searchDirs}
 			if item.Path != nil {
 				itemDir, err := l.itemDir(cfgPath, field+".path", dir, *item.Path)
-				if err != nil {
+				var missing *missingDirError
+				switch {
+				case errors.As(err, &missing):
+					// Only an error when the item is rendered: excluded
+					// items may point to folders that are not there (a
+					// submodule that is not checked out).
+					it.Dir = filepath.Join(dir, *item.Path)
+					it.DirErr = err
+				case err != nil:
 					return err
+				default:
+					it.Dir = itemDir
 				}
-				it.Dir = itemDir
-				it.RelDir = rel(l.p.Root, itemDir)
+				it.RelDir = rel(l.p.Root, it.Dir)
 			}
 			it.Vars = vars.Copy()
 			if err := l.vars.loadList(ctx, it.Vars, item.Vars, searchDirs, cfgPath); err != nil {
@@ -196,13 +211,13 @@ func (l *treeLoader) readConfig(ctx context.Context, dir string, vars *Vars, isR
 
 // itemDir resolves a path or include of an item and checks it.
 func (l *treeLoader) itemDir(cfgPath, field, dir, p string) (string, error) {
-	full, err := joinInside(l.p.Root, dir, p)
+	full, err := joinInside(l.p.RepoRoot, dir, p)
 	if err != nil {
 		return "", &FileError{Path: cfgPath, Field: field, Err: err}
 	}
 	st, err := os.Stat(full)
 	if err != nil {
-		return "", &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("folder %s does not exist", p)}
+		return "", &FileError{Path: cfgPath, Field: field, Err: &missingDirError{dir: p}}
 	}
 	if !st.IsDir() {
 		return "", &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("%s is not a folder", p)}
@@ -213,6 +228,11 @@ func (l *treeLoader) itemDir(cfgPath, field, dir, p string) (string, error) {
 	}
 	return resolved, nil
 }
+
+// missingDirError is an item folder that does not exist.
+type missingDirError struct{ dir string }
+
+func (e *missingDirError) Error() string { return fmt.Sprintf("folder %s does not exist", e.dir) }
 
 func validateItems(cfgPath string, cfg *DeploymentConfig) error {
 	for i, it := range cfg.Deployments {

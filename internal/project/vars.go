@@ -36,13 +36,39 @@ func (v *Vars) Merge(src map[string]any, noOverride bool) {
 	mergeInto(v.Values, deepCopyMap(src), noOverride)
 }
 
-// MarkSensitive records every scalar leaf of value as a secret.
+// MarkSensitive records the leaves of value as secrets: strings of at
+// least 3 characters and numbers of at least 6 digits. Booleans and short
+// numbers are not recorded: masking "true" or "80" would garble every diff
+// without hiding anything.
 func (v *Vars) MarkSensitive(value any) {
-	walkLeaves(value, func(s string) {
-		if len(s) >= 3 {
-			v.Sensitive[s] = struct{}{}
+	walkScalars(value, func(x any) {
+		switch s := x.(type) {
+		case string:
+			if len(s) >= 3 {
+				v.Sensitive[s] = struct{}{}
+			}
+		case bool, nil:
+		default:
+			if str := fmt.Sprint(s); len(str) >= 6 {
+				v.Sensitive[str] = struct{}{}
+			}
 		}
 	})
+}
+
+func walkScalars(value any, f func(any)) {
+	switch x := value.(type) {
+	case map[string]any:
+		for _, e := range x {
+			walkScalars(e, f)
+		}
+	case []any:
+		for _, e := range x {
+			walkScalars(e, f)
+		}
+	default:
+		f(x)
+	}
 }
 
 // SensitiveValues returns the recorded secrets, longest first, so that
@@ -59,24 +85,6 @@ func (v *Vars) SensitiveValues() []string {
 		return out[i] < out[j]
 	})
 	return out
-}
-
-func walkLeaves(value any, f func(string)) {
-	switch x := value.(type) {
-	case map[string]any:
-		for _, e := range x {
-			walkLeaves(e, f)
-		}
-	case []any:
-		for _, e := range x {
-			walkLeaves(e, f)
-		}
-	case nil:
-	case string:
-		f(x)
-	default:
-		f(fmt.Sprint(x))
-	}
 }
 
 func mergeInto(dst, src map[string]any, noOverride bool) {

@@ -23,6 +23,7 @@ type varsLoader struct {
 	tpl     *Templates
 	cluster ClusterReader
 	getenv  func(string) string
+	debug   func(string)
 }
 
 // loadList loads each source of list, in order, into vars. Each source sees

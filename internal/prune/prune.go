@@ -27,10 +27,6 @@ type Options struct {
 	Timeout time.Duration
 	// Concurrency bounds parallel requests; default 16.
 	Concurrency int
-	// InclusionHasTags is true when tag filters were given; objects of
-	// items with skipDeleteIfTags (or kluctl.io/skip-delete-if-tags) are
-	// then kept by delete.
-	InclusionHasTags bool
 }
 
 // DefaultOptions returns the options of a plain prune or delete.
@@ -78,7 +74,10 @@ func (s renderedSet) has(r k8s.ObjectRef) bool {
 
 // Orphans returns the objects owned by the target (its discriminator,
 // applied by kluctl, no ownerReferences, not skip-delete) that no item of
-// res renders. Objects of excluded items count as rendered.
+// res renders. With inclusion filters, only objects in the cluster whose
+// kluctl.io/tag-N labels or kluctl.io/deployment-item-dir annotation pass
+// the filters are considered, as in the original: objects of excluded
+// items are never orphans.
 func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
 	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
 	if err != nil {
@@ -90,28 +89,33 @@ func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Optio
 		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) || rendered.has(o.Ref) {
 			continue
 		}
+		if !res.Inclusion.IncludedObject(o.Meta.Labels, o.Meta.Annotations) {
+			continue
+		}
 		out = append(out, o.Ref)
 	}
 	return out, warnings, nil
 }
 
 // Deletable returns every object the target owns that delete may remove:
-// owned as for Orphans, except objects of excluded items and, when tag
-// filters are given, objects protected by skipDeleteIfTags.
+// owned as for Orphans and passing the inclusion filters; when tag filters
+// are given, objects of items with skipDeleteIfTags
+// (kluctl.io/skip-delete-if-tags) are kept.
 func Deletable(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
 	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
 	if err != nil {
 		return nil, warnings, err
 	}
-	excluded := newRenderedSet(res, func(it *render.Item) bool {
-		return it.Excluded || (opts.InclusionHasTags && it.SkipDeleteIfTags)
-	})
+	hasTags := res.Inclusion.HasTags()
 	var out []k8s.ObjectRef
 	for _, o := range owned {
-		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) || excluded.has(o.Ref) {
+		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) {
 			continue
 		}
-		if opts.InclusionHasTags {
+		if !res.Inclusion.IncludedObject(o.Meta.Labels, o.Meta.Annotations) {
+			continue
+		}
+		if hasTags {
 			if b, err := strconv.ParseBool(o.Meta.Annotations[k8s.AnnotationSkipDeleteIfTags]); err == nil && b {
 				continue
 			}

@@ -51,64 +51,144 @@ func (r *renderedFiles) write(dir string) error {
 }
 
 // renderItemFiles renders every file of the item folder as a template, in
-// memory. Files excluded by .templateignore are kept as they are.
+// memory. Files excluded by .templateignore are kept as they are. Symlinks
+// are followed (to files and folders) as long as they stay inside the
+// repository; a symlink that leaves it is an error.
 func renderItemFiles(ctx context.Context, p *project.Project, it *project.Item) (*renderedFiles, error) {
-	ign, err := newIgnoreMatcher(p.Root, it.Dir, it.TemplateExcludes)
+	ign, err := newIgnoreMatcher(p.RepoRoot, p.Root, it.Dir, it.TemplateExcludes)
 	if err != nil {
 		return nil, err
 	}
-	hasChart := fileExists(filepath.Join(it.Dir, "helm-chart.yml")) || fileExists(filepath.Join(it.Dir, "helm-chart.yaml"))
-	out := &renderedFiles{files: map[string][]byte{}}
-	err = filepath.WalkDir(it.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		relItem, _ := filepath.Rel(it.Dir, path)
-		relItem = filepath.ToSlash(relItem)
-		relRoot, _ := filepath.Rel(p.Root, path)
-		relRoot = filepath.ToSlash(relRoot)
-		if d.IsDir() {
-			if path != it.Dir && (skippedDirs[d.Name()] || (hasChart && relItem == "charts")) {
-				return filepath.SkipDir
-			}
-			if path != it.Dir {
-				out.dirs = append(out.dirs, relItem)
-			}
-			return ign.addDir(p.Root, path)
-		}
-		if d.Name() == ".templateignore" {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			resolved, err := filepath.EvalSymlinks(path)
-			if err != nil {
-				return fmt.Errorf("%s: %w", relRoot, err)
-			}
-			if resolved != p.Root && !strings.HasPrefix(resolved, p.Root+string(filepath.Separator)) {
-				return fmt.Errorf("%s: symlink points outside of the project folder", relRoot)
-			}
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if !ign.ignored(relRoot, false) {
-			s, err := p.Templates.RenderString(ctx, relRoot, string(data), p.Templates.SearchDirsFor(filepath.Dir(path)), it.Vars)
-			if err != nil {
-				return fmt.Errorf("render %s: %w", relRoot, err)
-			}
-			data = []byte(s)
-		}
-		out.files[relItem] = data
-		return nil
-	})
+	w := &itemWalker{
+		ctx: ctx, p: p, it: it, ign: ign,
+		hasChart: fileExists(filepath.Join(it.Dir, "helm-chart.yml")) || fileExists(filepath.Join(it.Dir, "helm-chart.yaml")),
+		out:      &renderedFiles{files: map[string][]byte{}},
+		visiting: map[string]bool{},
+	}
+	real, err := filepath.EvalSymlinks(it.Dir)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if err := w.walkDir(it.Dir, real, ""); err != nil {
+		return nil, err
+	}
+	return w.out, nil
+}
+
+// itemWalker walks an item folder, following symlinks inside the
+// repository.
+type itemWalker struct {
+	ctx      context.Context
+	p        *project.Project
+	it       *project.Item
+	ign      *ignoreMatcher
+	hasChart bool
+	out      *renderedFiles
+	// visiting holds the real paths of the folders being walked, to stop
+	// symlink cycles.
+	visiting map[string]bool
+}
+
+// walkDir walks the folder at the logical path dir (below the item folder,
+// as users see it), whose real path is real; relItem is dir relative to the
+// item folder ("" for the item folder).
+func (w *itemWalker) walkDir(dir, real, relItem string) error {
+	if w.visiting[real] {
+		return fmt.Errorf("%s: symlink cycle", w.relRepo(dir))
+	}
+	w.visiting[real] = true
+	defer delete(w.visiting, real)
+	if err := w.ign.addDir(w.p.RepoRoot, dir); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, e.Name())
+		rel := e.Name()
+		if relItem != "" {
+			rel = relItem + "/" + e.Name()
+		}
+		isDir := e.IsDir()
+		target := path
+		if e.Type()&fs.ModeSymlink != 0 {
+			resolved, st, err := w.followSymlink(path)
+			if err != nil {
+				return err
+			}
+			target, isDir = resolved, st.IsDir()
+		} else if !isDir && !e.Type().IsRegular() {
+			continue // sockets, devices, pipes
+		}
+		if isDir {
+			if skippedDirs[e.Name()] || (w.hasChart && rel == "charts") {
+				continue
+			}
+			w.out.dirs = append(w.out.dirs, rel)
+			if err := w.walkDir(path, target, rel); err != nil {
+				return err
+			}
+			continue
+		}
+		if e.Name() == ".templateignore" {
+			continue
+		}
+		if err := w.renderFile(path, target, rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// followSymlink resolves a symlink met in an item folder; it must point to
+// an existing file or folder inside the repository.
+func (w *itemWalker) followSymlink(path string) (string, os.FileInfo, error) {
+	link, _ := os.Readlink(path)
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: symlink to %s can not be followed: %w", w.relRepo(path), link, err)
+	}
+	root := w.p.RepoRoot
+	if resolved != root && !strings.HasPrefix(resolved, root+string(filepath.Separator)) {
+		return "", nil, fmt.Errorf("%s is a symlink to %s, which is outside of the repository %s; kluctl only follows symlinks that stay inside the repository holding the project (copy the files into the repository instead)", w.relRepo(path), resolved, root)
+	}
+	st, err := os.Stat(resolved)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", w.relRepo(path), err)
+	}
+	return resolved, st, nil
+}
+
+func (w *itemWalker) renderFile(path, real, relItem string) error {
+	relRepo := w.relRepo(path)
+	relRoot, _ := filepath.Rel(w.p.Root, path)
+	relRoot = filepath.ToSlash(relRoot)
+	data, err := os.ReadFile(real)
+	if err != nil {
+		return fmt.Errorf("%s: %w", relRepo, err)
+	}
+	if !w.ign.ignored(relRepo, false) {
+		s, err := w.p.Templates.RenderString(w.ctx, relRoot, string(data), w.p.Templates.SearchDirsFor(filepath.Dir(path)), w.it.Vars)
+		if err != nil {
+			return fmt.Errorf("render %s: %w", relRoot, err)
+		}
+		data = []byte(s)
+	}
+	w.out.files[relItem] = data
+	return nil
+}
+
+func (w *itemWalker) relRepo(path string) string {
+	rel, err := filepath.Rel(w.p.RepoRoot, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
 }
 
 func fileExists(p string) bool {

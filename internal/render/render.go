@@ -22,9 +22,13 @@ type Options struct {
 	KubernetesVersion string
 	// APIVersions are the API versions Helm charts see.
 	APIVersions []string
-	// OutputDir keeps the rendered files there; empty uses a temporary
-	// folder that is removed afterwards.
+	// OutputDir keeps the rendered files there (see WriteOutputDir);
+	// empty keeps nothing.
 	OutputDir string
+	// ScratchDir is a private folder the render tree may be written to
+	// when Helm or Kustomize need files on disk; the caller removes it.
+	// Required when a render needs the disk.
+	ScratchDir string
 	// Inclusion filters items by tags and folders.
 	Inclusion *Inclusion
 	// Concurrency bounds parallel item rendering; 0 means 2x CPUs.
@@ -34,18 +38,33 @@ type Options struct {
 	Scope *k8s.Scope
 }
 
-// Render renders every item of the project. Items are templated in
-// memory first; when every item is plain YAML with a trivial kustomization
-// (the common case) they are built without touching the disk. Otherwise, or
-// when OutputDir is set, the rendered tree is written to a scratch folder
-// (memory-backed where possible) for Helm and Kustomize.
+// Render renders every item of the project that the inclusion selects;
+// excluded items are not templated at all (a broken folder in an excluded
+// item does not fail the render). Items are templated in memory first;
+// when every item is plain YAML with a trivial kustomization (the common
+// case) they are built without touching the disk. Otherwise, or when
+// OutputDir is set, the rendered tree is written below opts.ScratchDir for
+// Helm and Kustomize.
+//
+// Connected to a cluster (opts.Scope set), namespaces are fixed up as the
+// original does; offline, objects keep the namespaces Kustomize and Helm
+// gave them. An object rendered by two items is kept only in the later one,
+// with a warning.
 func Render(ctx context.Context, p *project.Project, opts Options) (*Result, error) {
+	in := Inclusion{}
+	if opts.Inclusion != nil {
+		in = *opts.Inclusion
+	}
+	if rel, err := filepath.Rel(p.RepoRoot, p.Root); err == nil {
+		in.ProjectDir = filepath.ToSlash(rel)
+	}
 	res := &Result{
 		Target:             p.Target.Name,
 		Discriminator:      p.Target.Discriminator,
 		IgnoreForDiff:      p.IgnoreForDiff,
 		ConflictResolution: p.ConflictResolution,
 		SensitiveValues:    p.SensitiveValues(),
+		Inclusion:          &in,
 	}
 	type job struct {
 		it     *project.Item
@@ -55,17 +74,24 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 	}
 	var jobs []*job
 	dirCount := map[string]int{}
-	for _, it := range p.Items {
-		item := newItem(p, it, opts.Inclusion)
+	for i, it := range p.Items {
+		item := newItem(p, it, &in)
+		item.Name = item.Dir
+		if item.Name == "" {
+			item.Name = fmt.Sprintf("#%d (no folder)", i+1)
+		}
 		res.Items = append(res.Items, item)
-		if it.Dir == "" {
+		if it.Dir == "" || item.Excluded {
 			continue
 		}
-		relOut := it.RelDir
-		if n := dirCount[it.RelDir]; n > 0 {
-			relOut = fmt.Sprintf("%s-%d", it.RelDir, n)
+		if it.DirErr != nil {
+			return nil, fmt.Errorf("deployment item %s: %w", it.RelDir, it.DirErr)
 		}
-		dirCount[it.RelDir]++
+		relOut := item.Dir
+		if n := dirCount[item.Dir]; n > 0 {
+			relOut = fmt.Sprintf("%s-%d", item.Dir, n)
+		}
+		dirCount[item.Dir]++
 		jobs = append(jobs, &job{it: it, item: item, relOut: relOut})
 	}
 
@@ -109,21 +135,24 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 	// Phase 2: write the tree (all items: kustomizations may refer to other
 	// items' folders) and run Helm and Kustomize where needed.
 	if needDisk {
-		outDir, cleanup, err := scratchTree(opts.OutputDir)
-		if err != nil {
-			return nil, err
+		if opts.ScratchDir == "" {
+			return nil, fmt.Errorf("render: no scratch folder for Helm and Kustomize")
 		}
-		defer cleanup()
+		outDir, err := os.MkdirTemp(opts.ScratchDir, "tree-")
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		defer os.RemoveAll(outDir)
 		for _, j := range jobs {
-			if err := j.files.write(filepath.Join(outDir, j.relOut)); err != nil {
+			if err := j.files.write(filepath.Join(outDir, filepath.FromSlash(j.relOut))); err != nil {
 				return nil, fmt.Errorf("write rendered files of %s: %w", j.it.RelDir, err)
 			}
 		}
 		err = runBounded(ctx, opts.Concurrency, len(pending), func(i int) error {
 			j := pending[i]
-			objs, err := buildOnDisk(ctx, p, j.it, filepath.Join(outDir, j.relOut), outDir, opts)
+			objs, err := buildOnDisk(ctx, p, j.it, filepath.Join(outDir, filepath.FromSlash(j.relOut)), outDir, opts)
 			if err != nil {
-				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, sourcePaths(err, outDir, p.RepoRoot))
 			}
 			j.item.Objects = objs
 			return nil
@@ -132,53 +161,22 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 			return nil, err
 		}
 		if opts.OutputDir != "" {
-			if err := publish(outDir, opts.OutputDir); err != nil {
+			if err := WriteOutputDir(outDir, opts.OutputDir); err != nil {
 				return nil, err
 			}
 		}
 	}
 
-	scope := opts.Scope
-	if scope == nil {
-		scope = k8s.NewScope(nil)
-	}
-	for _, it := range res.Items {
-		scope.AddCRDs(it.Objects)
-	}
-	for _, it := range res.Items {
-		fixNamespaces(scope, it.Objects)
-	}
-	return res, nil
-}
-
-// scratchTree creates the folder the rendered tree is written to: next to
-// outputDir when one is requested (so that it can be renamed into place),
-// else in the scratch folder. cleanup removes it unless it was published.
-func scratchTree(outputDir string) (string, func(), error) {
-	parent := scratchDir()
-	if outputDir != "" {
-		parent = filepath.Dir(filepath.Clean(outputDir))
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return "", nil, fmt.Errorf("create render output dir: %w", err)
+	if opts.Scope != nil {
+		for _, it := range res.Items {
+			opts.Scope.AddCRDs(it.Objects)
+		}
+		for _, it := range res.Items {
+			fixNamespaces(opts.Scope, it.Objects)
 		}
 	}
-	dir, err := os.MkdirTemp(parent, ".kluctl-render-")
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
-}
-
-// publish replaces outputDir by the successfully rendered tree, so that a
-// failed render never leaves half-written output behind.
-func publish(tree, outputDir string) error {
-	if err := os.RemoveAll(outputDir); err != nil {
-		return fmt.Errorf("replace render output dir: %w", err)
-	}
-	if err := os.Rename(tree, outputDir); err != nil {
-		return fmt.Errorf("write render output dir: %w", err)
-	}
-	return nil
+	res.Warnings = append(res.Warnings, dropDuplicates(res.Items)...)
+	return res, nil
 }
 
 func newItem(p *project.Project, it *project.Item, in *Inclusion) *Item {
@@ -201,7 +199,7 @@ func newItem(p *project.Project, it *project.Item, in *Inclusion) *Item {
 	for _, s := range c.DeleteObjects {
 		item.DeleteObjects = append(item.DeleteObjects, k8s.ObjectRef{Group: s.Group, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace})
 	}
-	if !c.AlwaysDeploy && !c.OnlyRender && !in.Included(it.Tags, it.RelDir, false) {
+	if !c.AlwaysDeploy && !c.OnlyRender && !c.Barrier && !in.Included(it.Tags, item.Dir) {
 		item.Excluded = true
 	}
 	return item
@@ -249,7 +247,7 @@ func renderHelmCharts(ctx context.Context, p *project.Project, it *project.Item,
 			return err
 		}
 		_, err = helm.WriteOutput(ctx, cfg, helm.RenderOptions{
-			ProjectRoot: p.Root,
+			ProjectRoot: p.RepoRoot,
 			SourceDir:   filepath.Join(it.Dir, rel),
 			ChartFile:   path,
 			ValuesFile:  values,
@@ -296,19 +294,4 @@ func runBounded(ctx context.Context, limit, n int, f func(int) error) error {
 		return ctx.Err()
 	}
 	return first
-}
-
-// scratchDir returns where temporary renders go: a memory-backed tmpfs when
-// the system has one (rendering writes thousands of small files), else the
-// system temp folder.
-func scratchDir() string {
-	const shm = "/dev/shm"
-	if st, err := os.Stat(shm); err == nil && st.IsDir() {
-		if f, err := os.CreateTemp(shm, ".kluctl-probe-"); err == nil {
-			f.Close()
-			os.Remove(f.Name())
-			return shm
-		}
-	}
-	return os.TempDir()
 }

@@ -26,6 +26,40 @@ type Result struct {
 	// SensitiveValues are rendered values of vars marked sensitive; they
 	// must be masked in every output.
 	SensitiveValues []string
+	// Inclusion is the item selection the render used; prune and delete
+	// apply it to the objects in the cluster.
+	Inclusion *Inclusion
+	// Warnings are problems of the render that did not stop it (an object
+	// rendered by two items).
+	Warnings []string
+}
+
+// ObjectCount is the number of rendered objects of all items.
+func (r *Result) ObjectCount() int {
+	n := 0
+	for _, it := range r.Items {
+		n += len(it.Objects)
+	}
+	return n
+}
+
+// OverrideDiscriminator replaces the target's discriminator, also on every
+// rendered object (--discriminator).
+func (r *Result) OverrideDiscriminator(d string) {
+	if d == "" {
+		return
+	}
+	r.Discriminator = d
+	for _, it := range r.Items {
+		for _, o := range it.Objects {
+			labels := o.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[k8s.LabelDiscriminator] = d
+			o.SetLabels(labels)
+		}
+	}
 }
 
 // Item is one deployment item after rendering.
@@ -57,8 +91,10 @@ type Item struct {
 	// filters are given.
 	SkipDeleteIfTags bool
 	// Excluded is true when tag or dir filters exclude the item; excluded
-	// items keep their objects so that prune does not treat them as orphans.
+	// items are not rendered and have no objects.
 	Excluded bool
+	// Name describes the item in messages: its folder, or its index.
+	Name string
 }
 
 // IgnoreForDiffRule removes fields from diffs for matching objects.

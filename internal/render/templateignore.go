@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,16 +16,24 @@ type ignoreMatcher struct {
 	patterns []gitignore.Pattern
 }
 
-// newIgnoreMatcher reads every .templateignore from the project root down to
-// dir, plus the given extra patterns (relative to the root).
-func newIgnoreMatcher(root, dir string, extra []string) (*ignoreMatcher, error) {
+// newIgnoreMatcher reads every .templateignore from the repository root
+// down to dir, plus the given extra patterns (templateExcludes, relative to
+// the project folder projectDir).
+func newIgnoreMatcher(root, projectDir, dir string, extra []string) (*ignoreMatcher, error) {
 	m := &ignoreMatcher{}
+	var extraDomain []string
+	if rel, err := filepath.Rel(root, projectDir); err == nil && rel != "." {
+		extraDomain = strings.Split(filepath.ToSlash(rel), "/")
+	}
 	for _, p := range extra {
-		m.patterns = append(m.patterns, gitignore.ParsePattern(p, nil))
+		m.patterns = append(m.patterns, gitignore.ParsePattern(p, extraDomain))
 	}
 	relDir, err := filepath.Rel(root, dir)
 	if err != nil {
 		return nil, err
+	}
+	if relDir == ".." || strings.HasPrefix(relDir, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("folder %s is outside of the repository %s", dir, root)
 	}
 	var domain []string
 	dirs := []string{root}

@@ -11,7 +11,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
-	engine "github.com/kluctl-go/kluctl/internal/prune"
+	pruning "github.com/kluctl-go/kluctl/internal/prune"
 )
 
 // Options of the delete command.
@@ -40,32 +40,27 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		}
 		return run(ctx, opts)
 	})
-	opts.Project.AddTargetCommandFlags(cmd)
+	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "Performs all kubernetes API calls in dry-run mode.")
-	fl.BoolVar(&opts.NoWait, "no-wait", false, "Don't wait for deletion of objects to finish.")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "Don't wait for deletion of objects to finish.'")
 	fl.StringVar(&opts.Discriminator, "discriminator", "", "Override the discriminator used to find objects for deletion.")
 	return cmd
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
+	ctx, cancel, t, err := opts.Project.Load(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	if loaded.Result.Discriminator == "" {
-		return fmt.Errorf("target %q has no discriminator; delete needs one to find the target's objects", loaded.Result.Target)
-	}
-	dopts := engine.DefaultOptions()
+	dopts := pruning.DefaultOptions()
 	dopts.DryRun = opts.DryRun
 	dopts.Wait = !opts.NoWait
-	dopts.InclusionHasTags = len(opts.Project.IncludeTags)+len(opts.Project.ExcludeTags) > 0
-	opts.F.Progress("Searching for the objects of the target...")
 	if !opts.Yes && !opts.DryRun {
-		refs, _, err := engine.Deletable(ctx, loaded.Clients, loaded.Result, dopts)
+		refs, err := t.Deletable(ctx, dopts)
 		if err != nil {
 			return err
 		}
@@ -73,10 +68,10 @@ func run(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.F.IO.ErrOut, "No objects to delete.")
 			return nil
 		}
-		if err := prune.ConfirmDeletion(opts.F, "delete", refs, loaded.ClusterName()); err != nil {
+		if err := prune.ConfirmDeletion(opts.F, "delete", refs, t.ClusterName()); err != nil {
 			return err
 		}
 	}
-	res, err := engine.DeleteTarget(ctx, loaded.Clients, loaded.Result, dopts)
+	res, err := t.Delete(ctx, dopts)
 	return opts.Output.Finish(opts.F.IO, "delete", res, err)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/deploy"
+	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/readiness"
 	"github.com/kluctl-go/kluctl/internal/result"
 )
@@ -49,7 +50,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		}
 		return run(ctx, opts)
 	})
-	opts.Project.AddTargetCommandFlags(cmd)
+	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
 	AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()
@@ -58,7 +59,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	fl.BoolVar(&opts.AbortOnError, "abort-on-error", false, "Abort deploying when an error occurs instead of trying the remaining deployments")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "Don't wait for objects readiness.")
 	fl.BoolVar(&opts.Prune, "prune", false, "Prune orphaned objects directly after deploying.")
-	fl.DurationVar(&opts.ReadinessTimeout, "readiness-timeout", readiness.DefaultTimeout, "Maximum time to wait for object readiness, per object.")
+	fl.DurationVar(&opts.ReadinessTimeout, "readiness-timeout", readiness.DefaultTimeout, "Maximum time to wait for object readiness. The timeout is meant per-object. Timeouts are in the duration format (1s, 1m, 1h, ...). If not specified, a default timeout of 5m is used.")
 	fl.StringVar(&opts.Discriminator, "discriminator", "", "Override the target discriminator.")
 	return cmd
 }
@@ -73,7 +74,7 @@ func AddApplyFlags(cmd *cobra.Command, forceApply, replaceOnError, forceReplaceO
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
+	ctx, cancel, t, err := opts.Project.Load(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
@@ -89,8 +90,7 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ReadinessTimeout = opts.ReadinessTimeout
 
 	if !opts.Yes && !opts.DryRun {
-		opts.F.Progress("Running server-side dry-run...")
-		preview, err := deploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
+		preview, err := t.Diff(ctx, engine.DiffOptions{Options: dopts})
 		if err != nil && preview == nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func run(ctx context.Context, opts *Options) error {
 		if preview.Err() != nil {
 			return fmt.Errorf("the dry-run found errors, not deploying: %w", preview.Err())
 		}
-		ok, err := opts.F.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", loaded.ClusterName()))
+		ok, err := opts.F.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,6 @@ func run(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("aborted")
 		}
 	}
-	opts.F.Progress("Deploying to %s...", loaded.ClusterName())
-	res, err := deploy.Deploy(ctx, loaded.Clients, loaded.Result, dopts)
+	res, err := t.Deploy(ctx, dopts)
 	return opts.Output.Finish(opts.F.IO, "deploy", res, err)
 }

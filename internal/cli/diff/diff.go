@@ -11,7 +11,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	enginedeploy "github.com/kluctl-go/kluctl/internal/deploy"
-	"github.com/kluctl-go/kluctl/internal/project"
+	"github.com/kluctl-go/kluctl/internal/engine"
 )
 
 // Options of the diff command.
@@ -45,7 +45,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		}
 		return run(ctx, opts)
 	})
-	opts.Project.AddTargetCommandFlags(cmd)
+	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
 	deploy.AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()
@@ -58,32 +58,21 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
+	ctx, cancel, t, err := opts.Project.Load(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	rules := &loaded.Result.IgnoreForDiff
-	tagRule := project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.labels\["kluctl\.io/tag-.*"\]`}}
-	if opts.IgnoreTags {
-		*rules = append(*rules, tagRule)
+	dopts := engine.DiffOptions{
+		Options:           enginedeploy.DefaultOptions(),
+		IgnoreTags:        opts.IgnoreTags,
+		IgnoreLabels:      opts.IgnoreLabels,
+		IgnoreAnnotations: opts.IgnoreAnnotations,
+		IgnoreKluctlMetadata: opts.IgnoreKluctlMetadata,
 	}
-	if opts.IgnoreLabels {
-		*rules = append(*rules, project.IgnoreForDiffRule{FieldPath: project.StringOrList{"metadata.labels.*"}})
-	}
-	if opts.IgnoreAnnotations {
-		*rules = append(*rules, project.IgnoreForDiffRule{FieldPath: project.StringOrList{"metadata.annotations.*"}})
-	}
-	if opts.IgnoreKluctlMetadata {
-		*rules = append(*rules, tagRule,
-			project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.labels\["kluctl\.io/discriminator"\]`}},
-			project.IgnoreForDiffRule{FieldPathRegex: project.StringOrList{`metadata\.annotations\["kluctl\.io/deployment-item-dir"\]`}})
-	}
-	dopts := enginedeploy.DefaultOptions()
 	dopts.ForceApply = opts.ForceApply
 	dopts.ReplaceOnError = opts.ReplaceOnError
 	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
-	opts.F.Progress("Running server-side dry-run against %s...", loaded.ClusterName())
-	res, err := enginedeploy.Diff(ctx, loaded.Clients, loaded.Result, dopts)
+	res, err := t.Diff(ctx, dopts)
 	return opts.Output.Finish(opts.F.IO, "diff", res, err)
 }

@@ -1,16 +1,21 @@
 // Package factory holds what every command of the CLI shares: the streams,
-// the global flags, the environment and the confirmation prompter. It is
-// created once per invocation by the root command and passed to each
-// command's constructor.
+// the global flags, the environment, the cluster client pool and the
+// confirmation prompter. It is created once per invocation by the root
+// command and passed to each command's constructor.
 package factory
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
+	"github.com/kluctl-go/kluctl/internal/k8s"
 )
 
 // Factory carries the per-invocation dependencies of commands.
@@ -18,12 +23,20 @@ type Factory struct {
 	IO *iostreams.IOStreams
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// Getwd returns the working folder relative paths are resolved against.
+	Getwd func() (string, error)
 	// Debug enables debug logging (--debug).
 	Debug bool
 	// Version is the version string of the binary.
 	Version string
 	// Prompter asks yes/no questions; nil means "use the streams".
 	Prompter Prompter
+	// Pool shares cluster clients (and their request limiter) between the
+	// runs of this invocation.
+	Pool *k8s.Pool
+
+	mu     sync.Mutex
+	masker *diff.Masker
 }
 
 // Prompter asks the user to confirm an action.
@@ -57,6 +70,73 @@ func (f *Factory) Confirm(question string) (bool, error) {
 // quiet otherwise, so that logs and pipes only get results and errors.
 func (f *Factory) Progress(format string, args ...any) {
 	if f.IO.ErrTTY {
-		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+		fmt.Fprintln(f.IO.ErrOut, f.mask(fmt.Sprintf(format, args...)))
 	}
+}
+
+// Debugf writes a debug line to stderr with --debug, masked.
+func (f *Factory) Debugf(format string, args ...any) {
+	if f.Debug {
+		fmt.Fprintln(f.IO.ErrOut, "debug: "+f.mask(fmt.Sprintf(format, args...)))
+	}
+}
+
+// SetMasker makes every later progress and debug line pass m.
+func (f *Factory) SetMasker(m *diff.Masker) {
+	f.mu.Lock()
+	f.masker = m
+	f.mu.Unlock()
+}
+
+func (f *Factory) mask(s string) string {
+	f.mu.Lock()
+	m := f.masker
+	f.mu.Unlock()
+	return m.String(s)
+}
+
+// ProgressHook returns the engine's progress hook for this invocation:
+// progress on a terminal, warnings always, debug lines with --debug, all
+// on stderr.
+func (f *Factory) ProgressHook() func(engine.Event) {
+	return func(e engine.Event) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		switch e.Level {
+		case engine.LevelInfo:
+			if f.IO.ErrTTY || f.Debug {
+				fmt.Fprintln(f.IO.ErrOut, f.masker.String(e.Message))
+			}
+		case engine.LevelWarning:
+			fmt.Fprintln(f.IO.ErrOut, "Warning: "+f.masker.String(e.Message))
+		case engine.LevelDebug:
+			if f.Debug {
+				fmt.Fprintln(f.IO.ErrOut, "debug: "+f.masker.String(e.Message))
+			}
+		}
+	}
+}
+
+// Abs resolves a path given on the command line against the working
+// folder, expanding a leading ~.
+func (f *Factory) Abs(p string) (string, error) {
+	p = f.ExpandHome(p)
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), nil
+	}
+	wd, err := f.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", p, err)
+	}
+	return filepath.Join(wd, p), nil
+}
+
+// ExpandHome replaces a leading ~ by $HOME.
+func (f *Factory) ExpandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h := f.Getenv("HOME"); h != "" {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
 }

@@ -3,22 +3,25 @@ package listtargets
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/project"
 )
 
 // Options of the list-targets command.
 type Options struct {
-	F             *factory.Factory
-	ProjectDir    string
-	ProjectConfig string
-	Output        string
+	F         *factory.Factory
+	Project   projectargs.Flags
+	Output    []string
+	OnlyNames bool
 }
 
 // NewCmd returns the list-targets command.
@@ -27,46 +30,110 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "list-targets",
 		Short: "Outputs a yaml list with all targets",
+		Long:  "Outputs a yaml list with all targets, rendered (discriminators included) and sorted by name.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return run(opts)
+			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.ProjectDir, "project-dir", "", "Specify the project directory. Defaults to the current working directory.")
-	cmd.Flags().StringVarP(&opts.ProjectConfig, "project-config", "c", "", "Location of the .kluctl.yaml config file.")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "yaml", "Output format: yaml or json")
+	opts.Project.AddProjectDirFlags(cmd, f)
+	cmd.Flags().StringArrayVarP(&opts.Output, "output", "o", nil, "Specify output target file. Can be specified multiple times")
+	cmd.Flags().BoolVar(&opts.OnlyNames, "only-names", false, "If provided --only-names will only output the names of the targets")
 	return cmd
 }
 
-func run(opts *Options) error {
-	dir := opts.ProjectDir
-	if dir == "" {
-		dir = "."
-	}
-	cfg, _, err := project.LoadKluctlConfig(dir, opts.ProjectConfig)
+// listedTarget is one entry of the output, in the original's fields.
+type listedTarget struct {
+	Name          string         `json:"name"`
+	Context       *string        `json:"context,omitempty"`
+	Args          map[string]any `json:"args,omitempty"`
+	Aws           map[string]any `json:"aws"`
+	Images        []any          `json:"images,omitempty"`
+	Discriminator string         `json:"discriminator,omitempty"`
+}
+
+func run(ctx context.Context, opts *Options) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
+	defer cancel()
+	eopts, err := opts.Project.EngineOptions(opts.F)
 	if err != nil {
 		return err
 	}
-	targets := cfg.Targets
-	if targets == nil {
-		targets = []project.TargetConfig{}
-	}
-	var b []byte
-	switch opts.Output {
-	case "yaml":
-		b, err = yaml.Marshal(targets)
-	case "json":
-		b, err = json.MarshalIndent(targets, "", "  ")
-		b = append(b, '\n')
-	default:
-		return fmt.Errorf("unknown output format %q: use yaml or json", opts.Output)
-	}
+	cfg, _, err := project.LoadKluctlConfig(eopts.ProjectDir, eopts.ConfigPath)
 	if err != nil {
 		return err
 	}
-	_, err = opts.F.IO.Out.Write(b)
-	return err
+	var targets []listedTarget
+	for _, name := range cfg.TargetNames() {
+		t, err := project.RenderTarget(ctx, project.LoadOptions{ProjectDir: eopts.ProjectDir, ConfigPath: eopts.ConfigPath, Target: project.TargetOptions{Name: name}})
+		if err != nil {
+			fmt.Fprintf(opts.F.IO.ErrOut, "Warning: failed to load target %s: %v\n", name, err)
+			continue
+		}
+		targets = append(targets, listed(t, cfg))
+	}
+	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
+
+	var out []byte
+	if opts.OnlyNames {
+		var b strings.Builder
+		for _, t := range targets {
+			b.WriteString(t.Name + "\n")
+		}
+		out = []byte(b.String())
+	} else if out, err = yaml.Marshal(targets); err != nil {
+		return err
+	}
+	paths := opts.Output
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			if _, err := opts.F.IO.Out.Write(out); err != nil {
+				return err
+			}
+			continue
+		}
+		abs, err := opts.F.Abs(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(abs, out, 0o644); err != nil {
+			return fmt.Errorf("write targets to %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// listed picks the original's fields from a rendered target.
+func listed(t *project.Target, cfg *project.KluctlConfig) listedTarget {
+	out := listedTarget{Name: t.Name, Discriminator: t.Discriminator, Aws: map[string]any{}}
+	if c, ok := t.Vars["context"].(string); ok {
+		out.Context = &c
+	}
+	// the target's own args (rendered), not the project's defaults
+	if a, ok := t.Vars["args"].(map[string]any); ok {
+		for _, tc := range cfg.Targets {
+			if tc.Name != t.Name || len(tc.Args) == 0 {
+				continue
+			}
+			out.Args = map[string]any{}
+			for k := range tc.Args {
+				out.Args[k] = a[k]
+			}
+		}
+	}
+	if a, ok := t.Vars["aws"].(map[string]any); ok {
+		out.Aws = a
+	} else if len(cfg.Aws) > 0 {
+		out.Aws = map[string]any(cfg.Aws)
+	}
+	if im, ok := t.Vars["images"].([]any); ok {
+		out.Images = im
+	}
+	return out
 }

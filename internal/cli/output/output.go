@@ -26,9 +26,15 @@ type Flags struct {
 // Add registers the output flags on cmd.
 func (f *Flags) Add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.Formats, "output-format", "o", nil, "Specify output format and target file, in the format 'format=path'. Format can be 'text', 'yaml' or 'json'. Can be specified multiple times.")
-	fl.BoolVar(&f.ShortOutput, "short-output", false, "When using the 'text' output format (which is the default), only names of changed objects are shown instead of showing all changes.")
+	fl.StringArrayVarP(&f.Formats, "output-format", "o", nil, "Specify output format and target file, in the format 'format=path'. Format can either be 'text', 'yaml' or 'json'. Can be specified multiple times.")
 	fl.BoolVar(&f.NoObfuscate, "no-obfuscate", false, "Disable obfuscation of sensitive/secret data (accepted for compatibility; secrets are always masked)")
+	fl.BoolVar(&f.ShortOutput, "short-output", false, "When using the 'text' output format (which is the default), only names of changes objects are shown instead of showing all changes.")
+}
+
+// AddOutput registers -o/--output, as validate takes it: format[=path]
+// values like --output-format, without the text options.
+func (f *Flags) AddOutput(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&f.Formats, "output", "o", nil, "Specify output target file. Can be specified multiple times. Values are format[=path], where format is text, yaml or json.")
 }
 
 type spec struct{ format, path string }

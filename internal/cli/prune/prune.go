@@ -12,7 +12,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/k8s"
-	engine "github.com/kluctl-go/kluctl/internal/prune"
+	pruning "github.com/kluctl-go/kluctl/internal/prune"
 )
 
 // Options of the prune command.
@@ -40,7 +40,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		}
 		return run(ctx, opts)
 	})
-	opts.Project.AddTargetCommandFlags(cmd)
+	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")
@@ -50,16 +50,15 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel, loaded, err := opts.Project.LoadForCluster(ctx, opts.F, opts.Discriminator)
+	ctx, cancel, t, err := opts.Project.Load(ctx, opts.F, opts.Discriminator)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	popts := engine.DefaultOptions()
+	popts := pruning.DefaultOptions()
 	popts.DryRun = opts.DryRun
-	opts.F.Progress("Searching for orphan objects...")
 	if !opts.Yes && !opts.DryRun {
-		orphans, _, err := engine.Orphans(ctx, loaded.Clients, loaded.Result, popts)
+		orphans, err := t.Orphans(ctx, popts)
 		if err != nil {
 			return err
 		}
@@ -67,11 +66,11 @@ func run(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.F.IO.ErrOut, "No orphan objects found.")
 			return nil
 		}
-		if err := ConfirmDeletion(opts.F, "prune", orphans, loaded.ClusterName()); err != nil {
+		if err := ConfirmDeletion(opts.F, "prune", orphans, t.ClusterName()); err != nil {
 			return err
 		}
 	}
-	res, err := engine.Prune(ctx, loaded.Clients, loaded.Result, popts)
+	res, err := t.Prune(ctx, popts)
 	return opts.Output.Finish(opts.F.IO, "prune", res, err)
 }
 

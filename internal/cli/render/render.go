@@ -10,6 +10,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/render"
 )
 
@@ -35,7 +36,8 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 			return run(cmd.Context(), opts)
 		},
 	}
-	opts.Project.AddProjectFlags(cmd)
+	opts.Project.AddProjectFlags(cmd, f)
+	opts.Project.AddImageFlags(cmd, f)
 	opts.Project.AddInclusionFlags(cmd)
 	opts.Project.AddOfflineFlags(cmd)
 	opts.Project.AddRenderOutputFlag(cmd)
@@ -44,24 +46,29 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	keepDir := opts.Project.RenderOutputDir
-	if keepDir == "" && !opts.PrintAll {
-		tmp, err := os.MkdirTemp("", "kluctl-render-")
-		if err != nil {
-			return err
-		}
-		opts.Project.RenderOutputDir = tmp
-		keepDir = tmp
-	}
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	eopts, err := opts.Project.EngineOptions(opts.F)
 	if err != nil {
 		return err
 	}
-	if opts.PrintAll {
-		return render.WriteObjects(opts.F.IO.Out, loaded.Result)
+	// Without --print-all the rendered files are the output: like the
+	// original, render into a new temporary folder and keep it.
+	if eopts.RenderOutputDir == "" && !opts.PrintAll {
+		tmp, err := os.MkdirTemp("", "kluctl-rendered-")
+		if err != nil {
+			return err
+		}
+		eopts.RenderOutputDir = tmp
 	}
-	fmt.Fprintf(opts.F.IO.ErrOut, "Rendered into %s\n", keepDir)
+	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
+	defer cancel()
+	t, err := engine.Load(ctx, eopts)
+	if err != nil {
+		return err
+	}
+	opts.F.SetMasker(t.Masker())
+	if opts.PrintAll {
+		return render.WriteObjects(opts.F.IO.Out, t.Rendered)
+	}
+	fmt.Fprintf(opts.F.IO.ErrOut, "Rendered into %s\n", eopts.RenderOutputDir)
 	return nil
 }

@@ -3,8 +3,6 @@ package validate
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,7 +10,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
-	engine "github.com/kluctl-go/kluctl/internal/validate"
+	"github.com/kluctl-go/kluctl/internal/engine"
 )
 
 // Options of the validate command.
@@ -24,9 +22,6 @@ type Options struct {
 	Sleep            time.Duration
 	WarningsAsErrors bool
 }
-
-// ErrNotReady is returned when objects are missing or not ready.
-var ErrNotReady = errors.New("validation failed: not all objects are ready")
 
 // NewCmd returns the validate command.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -43,8 +38,10 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		}
 		return run(ctx, opts)
 	})
-	opts.Project.AddTargetCommandFlags(cmd)
-	opts.Output.Add(cmd)
+	opts.Project.AddProjectFlags(cmd, f)
+	opts.Project.AddInclusionFlags(cmd)
+	opts.Project.AddRenderOutputFlag(cmd)
+	opts.Output.AddOutput(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&opts.Wait, "wait", 0, "Wait for the given amount of time until the deployment validates")
 	fl.DurationVar(&opts.Sleep, "sleep", 5*time.Second, "Sleep duration between validation attempts")
@@ -53,35 +50,20 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 }
 
 func run(ctx context.Context, opts *Options) error {
-	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
-	defer cancel()
-	loaded, err := opts.Project.Load(ctx, opts.F)
+	ctx, cancel, t, err := opts.Project.Load(ctx, opts.F, "")
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(opts.Wait)
-	for {
-		res, verr := engine.Validate(ctx, loaded.Clients, loaded.Result, engine.Options{})
-		if res == nil {
-			return verr
-		}
-		failed := verr != nil || (opts.WarningsAsErrors && len(res.Warnings) > 0)
-		if !failed || time.Now().After(deadline) {
-			if err := opts.Output.WriteValidate(opts.F.IO, res); err != nil {
-				return err
-			}
-			if failed {
-				if verr != nil {
-					return fmt.Errorf("%w: %v", ErrNotReady, verr)
-				}
-				return ErrNotReady
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(opts.Sleep):
-		}
+	defer cancel()
+	res, err := t.Validate(ctx, engine.ValidateOptions{Wait: opts.Wait, Sleep: opts.Sleep, WarningsAsErrors: opts.WarningsAsErrors})
+	if res == nil {
+		return err
 	}
+	if werr := opts.Output.WriteValidate(opts.F.IO, res); werr != nil {
+		return werr
+	}
+	if err == nil {
+		opts.F.Progress("Validation succeeded")
+	}
+	return err
 }

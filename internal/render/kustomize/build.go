@@ -75,6 +75,13 @@ func build(ctx context.Context, dir string, opts Options) (objs []*unstructured.
 		return nil, err
 	}
 
+	key, err := schemaKey(kfile)
+	if err != nil {
+		return nil, err
+	}
+	schemaGate.enter(key)
+	defer schemaGate.leave()
+
 	// kustomize panics on some invalid input; report it as an error.
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/project"
+	"github.com/kluctl-go/kluctl/internal/render"
+)
+
+// Target is a loaded project rendered for one target: what every cluster
+// command works on.
+type Target struct {
+	// Project is the loaded project (config, target, deployment items).
+	Project *project.Project
+	// Rendered holds the rendered deployment items and their objects.
+	Rendered *render.Result
+	// Cluster is the connection to the target's cluster; nil offline.
+	Cluster *Cluster
+	// ObjectsHash is a hash of the rendered objects of the deployed items
+	// (see ObjectsHash).
+	ObjectsHash string
+
+	em     *emitter
+	masker *diff.Masker
+}
+
+// Name is the target's name (after -T), empty for a project without
+// targets.
+func (t *Target) Name() string { return t.Rendered.Target }
+
+// Discriminator is the target's discriminator (after the override).
+func (t *Target) Discriminator() string { return t.Rendered.Discriminator }
+
+// Vars are the variables of the project root: target, args and the vars of
+// the root deployment.yml.
+func (t *Target) Vars() map[string]any { return t.Project.RootVars.Values }
+
+// ClusterName describes the target's cluster for prompts.
+func (t *Target) ClusterName() string {
+	if t.Cluster == nil {
+		return "<offline>"
+	}
+	return t.Cluster.Name
+}
+
+// Masker masks the target's secrets in text.
+func (t *Target) Masker() *diff.Masker { return t.masker }
+
+// Load loads the project of opts and renders the chosen target. Online, it
+// first renders only the target (its context may be a template over args)
+// and connects to its cluster, which then serves cluster vars sources and
+// tells Helm the server's version and APIs.
+func Load(ctx context.Context, opts Options) (*Target, error) {
+	if !filepath.IsAbs(opts.ProjectDir) {
+		return nil, fmt.Errorf("project folder %q must be an absolute path", opts.ProjectDir)
+	}
+	em := newEmitter(opts.Progress)
+	lopts := project.LoadOptions{
+		ProjectDir: opts.ProjectDir,
+		RepoRoot:   opts.RepoRoot,
+		ConfigPath: opts.ConfigPath,
+		Target: project.TargetOptions{
+			Name: opts.Target, NameOverride: opts.TargetNameOverride,
+			Args: opts.Args, Context: opts.Context,
+		},
+		Getenv:      opts.Getenv,
+		FixedImages: opts.FixedImages,
+		Debug:       func(msg string) { em.debug("%s", msg) },
+	}
+	t := &Target{em: em}
+	if !opts.Offline {
+		c, err := connect(ctx, opts, lopts)
+		if err != nil {
+			return nil, err
+		}
+		t.Cluster = c
+		lopts.Cluster = project.DynamicClusterReader{Client: c.Clients.Dynamic}
+	}
+
+	em.debug("loading project %s", opts.ProjectDir)
+	p, err := project.Load(ctx, lopts)
+	if err != nil {
+		return nil, err
+	}
+	t.Project = p
+	t.masker = diff.NewMasker(p.SensitiveValues())
+	em.setMasker(t.masker)
+
+	scratchParent := opts.ScratchDir
+	if scratchParent == "" {
+		scratchParent = DefaultScratchDir(opts.Getenv)
+	}
+	scratch, cleanup, err := newScratch(scratchParent)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+
+	ropts := render.Options{
+		KubernetesVersion: opts.KubernetesVersion,
+		OutputDir:         opts.RenderOutputDir,
+		ScratchDir:        scratch,
+		Inclusion:         &opts.Inclusion,
+		Concurrency:       opts.Concurrency,
+	}
+	if t.Cluster != nil {
+		c := t.Cluster.Clients
+		if ropts.KubernetesVersion == "" {
+			if ropts.KubernetesVersion, err = c.ServerVersion(); err != nil {
+				return nil, err
+			}
+		}
+		if ropts.APIVersions, err = c.APIVersions(); err != nil {
+			return nil, err
+		}
+		ropts.Scope = k8s.NewScope(c.Mapper)
+	}
+	start := time.Now()
+	em.info("Rendering target %q...", p.Target.Name)
+	res, err := render.Render(ctx, p, ropts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		em.warn("%s", w)
+	}
+	if opts.Discriminator != "" {
+		res.OverrideDiscriminator(opts.Discriminator)
+	}
+	t.Rendered = res
+	if t.ObjectsHash, err = ObjectsHash(res); err != nil {
+		return nil, err
+	}
+	em.info("Rendered %d objects of %d deployment items in %s", res.ObjectCount(), len(res.Items), time.Since(start).Round(time.Millisecond))
+	return t, nil
+}
+
+// connect finds the target's kube context and connects to it.
+func connect(ctx context.Context, opts Options, lopts project.LoadOptions) (*Cluster, error) {
+	if opts.Cluster == nil {
+		return nil, errors.New("no cluster connection was configured (use offline mode to render without one)")
+	}
+	kubeContext := opts.Context
+	if kubeContext == "" {
+		tgt, err := project.RenderTarget(ctx, lopts)
+		if err != nil {
+			return nil, err
+		}
+		kubeContext = tgt.Context
+	}
+	c, err := opts.Cluster.Cluster(ctx, kubeContext)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil || c.Clients == nil {
+		return nil, fmt.Errorf("no cluster connection for context %q", kubeContext)
+	}
+	return c, nil
+}

@@ -1,0 +1,27 @@
+package render
+
+import "strings"
+
+// pathError is an error whose message names project files instead of the
+// scratch copies Helm and Kustomize worked on.
+type pathError struct {
+	msg string
+	err error
+}
+
+func (e *pathError) Error() string { return e.msg }
+func (e *pathError) Unwrap() error { return e.err }
+
+// sourcePaths rewrites paths below the scratch tree in err's message to the
+// matching paths below the repository root (the tree mirrors the
+// repository layout), so that users are pointed at their own files.
+func sourcePaths(err error, tree, repoRoot string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, tree) {
+		return err
+	}
+	return &pathError{msg: strings.ReplaceAll(msg, tree, repoRoot), err: err}
+}
