@@ -96,8 +96,17 @@ func TestFailingHookFailsDeploy(t *testing.T) {
 	if err == nil {
 		t.Fatal("want the deploy to fail")
 	}
-	if len(r.Errors) != 1 || r.Errors[0].Ref.Name != "migrate" || !strings.Contains(r.Errors[0].Message, "DeadlineExceeded") && !strings.Contains(r.Errors[0].Message, "deadline") {
-		t.Errorf("want one error about the failed hook job, got %+v", r.Errors)
+	// One error about the failed hook Job, one naming the object that was
+	// therefore not applied.
+	byName := map[string]string{}
+	for _, m := range r.Errors {
+		byName[m.Ref.Name] = m.Message
+	}
+	if msg := byName["migrate"]; len(r.Errors) != 2 || !strings.Contains(msg, "DeadlineExceeded") && !strings.Contains(msg, "deadline") {
+		t.Errorf("want an error about the failed hook job, got %+v", r.Errors)
+	}
+	if msg := byName["app"]; !strings.Contains(msg, "not applied: a pre-deploy hook of its deployment item failed") {
+		t.Errorf("want the ConfigMap named as not applied, got %+v", r.Errors)
 	}
 	if e.get("v1", "ConfigMap", e.ns, "app") != nil {
 		t.Error("objects after a failed pre-deploy hook must not be applied")

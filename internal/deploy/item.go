@@ -72,6 +72,9 @@ func (r *runner) item(ctx context.Context, it *render.Item) {
 	}
 
 	if !r.runHooks(ctx, hooks.Select(hs, hooks.Pre, initial)) {
+		for _, o := range plain {
+			r.rec.fail(k8s.RefOf(o), fmt.Errorf("not applied: a pre-deploy hook of its deployment item failed"))
+		}
 		return
 	}
 	for _, stage := range apply.Stages(plain) {

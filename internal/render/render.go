@@ -218,7 +218,7 @@ func buildOnDisk(ctx context.Context, p *project.Project, it *project.Item, outD
 		if err := prepareKustomization(outDir, it.OverrideNamespace); err != nil {
 			return nil, err
 		}
-		objs, err = kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot})
+		objs, err = kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot, SourceRoot: p.RepoRoot})
 		if err != nil {
 			return nil, err
 		}

@@ -64,10 +64,10 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	defer cancel()
 	dopts := engine.DiffOptions{
-		Options:           enginedeploy.DefaultOptions(),
-		IgnoreTags:        opts.IgnoreTags,
-		IgnoreLabels:      opts.IgnoreLabels,
-		IgnoreAnnotations: opts.IgnoreAnnotations,
+		Options:              enginedeploy.DefaultOptions(),
+		IgnoreTags:           opts.IgnoreTags,
+		IgnoreLabels:         opts.IgnoreLabels,
+		IgnoreAnnotations:    opts.IgnoreAnnotations,
 		IgnoreKluctlMetadata: opts.IgnoreKluctlMetadata,
 	}
 	dopts.ForceApply = opts.ForceApply

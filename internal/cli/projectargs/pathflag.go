@@ -20,10 +20,13 @@ type pathValue struct {
 	target *string
 	kind   pathKind
 	expand func(string) string
+	abs    func(string) (string, error)
 }
 
-func newPathValue(target *string, kind pathKind, expand func(string) string) *pathValue {
-	return &pathValue{target: target, kind: kind, expand: expand}
+// newPathValue returns a path flag value; expand expands ~ and abs makes a
+// path absolute against the working folder.
+func newPathValue(target *string, kind pathKind, expand func(string) string, abs func(string) (string, error)) *pathValue {
+	return &pathValue{target: target, kind: kind, expand: expand, abs: abs}
 }
 
 func (v *pathValue) String() string { return *v.target }
@@ -32,7 +35,15 @@ func (v *pathValue) Set(s string) error {
 	if s != "-" && v.expand != nil {
 		s = v.expand(s)
 	}
-	st, err := os.Stat(s)
+	check := s
+	if v.abs != nil {
+		a, err := v.abs(s)
+		if err != nil {
+			return err
+		}
+		check = a
+	}
+	st, err := os.Stat(check)
 	switch {
 	case err != nil && os.IsNotExist(err):
 		return fmt.Errorf("%s does not exist", s)

@@ -46,8 +46,8 @@ type Flags struct {
 // project command takes (list-targets only these).
 func (f *Flags) AddProjectDirFlags(cmd *cobra.Command, fa *factory.Factory) {
 	fl := cmd.Flags()
-	fl.Var(newPathValue(&f.ProjectDir, existingDir, fa.ExpandHome), "project-dir", "Specify the project directory. Defaults to the current working directory.")
-	fl.VarP(newPathValue(&f.ProjectConfig, existingFile, fa.ExpandHome), "project-config", "c", "Location of the .kluctl.yaml config file. Defaults to $PROJECT/.kluctl.yaml")
+	fl.Var(newPathValue(&f.ProjectDir, existingDir, fa.ExpandHome, fa.Abs), "project-dir", "Specify the project directory. Defaults to the current working directory.")
+	fl.VarP(newPathValue(&f.ProjectConfig, existingFile, fa.ExpandHome, fa.Abs), "project-config", "c", "Location of the .kluctl.yaml config file. Defaults to $PROJECT/.kluctl.yaml")
 	fl.DurationVar(&f.Timeout, "timeout", 10*time.Minute, "Specify timeout for all operations, including loading of the project, all external api calls and waiting for readiness.")
 }
 
@@ -56,7 +56,7 @@ func (f *Flags) AddProjectDirFlags(cmd *cobra.Command, fa *factory.Factory) {
 func (f *Flags) AddProjectFlags(cmd *cobra.Command, fa *factory.Factory) {
 	f.AddProjectDirFlags(cmd, fa)
 	fl := cmd.Flags()
-	fl.Var(newPathValue(&f.Kubeconfig, existingFile, fa.ExpandHome), "kubeconfig", "Overrides the kubeconfig to use.")
+	fl.Var(newPathValue(&f.Kubeconfig, existingFile, fa.ExpandHome, fa.Abs), "kubeconfig", "Overrides the kubeconfig to use.")
 	fl.StringVarP(&f.Target, "target", "t", "", "Target name to run command for. Target must exist in .kluctl.yaml.")
 	fl.StringVarP(&f.TargetNameOverride, "target-name-override", "T", "", "Overrides the target name. If -t is used at the same time, then the target will be looked up based on -t <name> and then renamed to the value of -T. If no target is specified via -t, then the no-name target is renamed to the value of -T.")
 	fl.StringVar(&f.Context, "context", "", "Overrides the context name specified in the target. If the selected target does not specify a context or the no-name target is used, --context will override the currently active context.")
@@ -69,7 +69,7 @@ func (f *Flags) AddProjectFlags(cmd *cobra.Command, fa *factory.Factory) {
 func (f *Flags) AddImageFlags(cmd *cobra.Command, fa *factory.Factory) {
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.FixedImages, "fixed-image", "F", nil, "Pin an image to a given version. Expects '--fixed-image=image<:namespace:deployment:container>=result'")
-	fl.Var(newPathValue(&f.FixedImagesFile, existingFile, fa.ExpandHome), "fixed-images-file", "Use .yaml file to pin image versions. See output of list-images sub-command or read the documentation for details about the output format")
+	fl.Var(newPathValue(&f.FixedImagesFile, existingFile, fa.ExpandHome, fa.Abs), "fixed-images-file", "Use .yaml file to pin image versions. See output of list-images sub-command or read the documentation for details about the output format")
 }
 
 // AddTargetCommandFlags registers what every command that renders a target

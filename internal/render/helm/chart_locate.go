@@ -116,7 +116,7 @@ func LocateChart(c *Config, opts RenderOptions) (string, error) {
 	if c.Source() == SourceLocal {
 		dir := filepath.Join(srcDir, filepath.FromSlash(c.Path))
 		if !within(root, dir) || !withinResolved(root, dir) {
-			return "", c.errorf("helmChart.path", "local chart %q is outside the project %s", c.Path, root)
+			return "", c.errorf("helmChart.path", "local chart %q is outside the repository %s that holds the project", c.Path, root)
 		}
 		if _, err := os.Stat(filepath.Join(dir, chartutil.ChartfileName)); err != nil {
 			return "", c.errorf("helmChart.path", "local chart %q: %v", c.Path, err)

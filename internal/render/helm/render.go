@@ -70,7 +70,7 @@ func (o RenderOptions) dirs() (root, srcDir string, err error) {
 		return "", "", fmt.Errorf("render helm chart: %w", err)
 	}
 	if !within(root, srcDir) {
-		return "", "", fmt.Errorf("render helm chart %s: folder %s is outside the project %s", o.ChartFile, srcDir, root)
+		return "", "", fmt.Errorf("render helm chart %s: folder %s is outside the repository %s", o.ChartFile, srcDir, root)
 	}
 	return root, srcDir, nil
 }

@@ -115,7 +115,7 @@ func TestRenderErrors(t *testing.T) {
 			name:      "local chart escaping the project",
 			root:      "testdata/escaping-project",
 			chartFile: "testdata/escaping-project/item/helm-chart.yaml",
-			wantErr:   []string{"helm-chart.yaml:2:", "is outside the project"},
+			wantErr:   []string{"helm-chart.yaml:2:", "is outside the repository"},
 		},
 		{
 			name:      "kubernetes version below the chart's kubeVersion",

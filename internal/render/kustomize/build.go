@@ -18,6 +18,9 @@ type Options struct {
 	// root of the (rendered) project. Required; the built folder must be
 	// inside it.
 	Root string
+	// SourceRoot is the folder Root mirrors (the repository the rendered
+	// tree comes from), used to explain missing files; optional.
+	SourceRoot string
 }
 
 // Build runs `kustomize build` on dir and returns the objects in
@@ -71,6 +74,7 @@ func build(ctx context.Context, dir string, opts Options) (objs []*unstructured.
 	if err != nil {
 		return nil, err
 	}
+	fsys.source = opts.SourceRoot
 	if _, err := fsys.resolve(resolved); err != nil {
 		return nil, err
 	}

@@ -79,14 +79,14 @@ func TestBuildErrors(t *testing.T) {
 			name:        "resource escaping the project",
 			dir:         "testdata/project/escaping",
 			root:        "testdata/project",
-			wantErr:     []string{"kustomize build testdata/project/escaping", "outside.yaml is outside the project root"},
+			wantErr:     []string{"kustomize build testdata/project/escaping", "outside.yaml is outside of"},
 			wantOutside: true,
 		},
 		{
 			name:        "folder outside the root",
 			dir:         "testdata/project/settings-base",
 			root:        "testdata/project/patches",
-			wantErr:     []string{"is outside the project root"},
+			wantErr:     []string{"is outside of"},
 			wantOutside: true,
 		},
 		{

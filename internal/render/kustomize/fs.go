@@ -21,7 +21,7 @@ type OutsideRootError struct {
 }
 
 func (e *OutsideRootError) Error() string {
-	return fmt.Sprintf("%s is outside the project root %s", e.Path, e.Root)
+	return fmt.Sprintf("%s is outside of %s; kustomize may only use files of the rendered deployment items", e.Path, e.Root)
 }
 
 // rootFS is a read-only view of the disk below root, with optional
@@ -32,6 +32,8 @@ type rootFS struct {
 	root string
 	// overlay maps absolute paths to in-memory file contents.
 	overlay map[string][]byte
+	// source is the folder root mirrors (the repository); "" if none.
+	source string
 }
 
 var _ filesys.FileSystem = (*rootFS)(nil)
@@ -46,6 +48,41 @@ func newRootFS(root string, overlay map[string][]byte) (*rootFS, error) {
 		return nil, fmt.Errorf("project root: %w", err)
 	}
 	return &rootFS{disk: filesys.MakeFsOnDisk(), root: resolved, overlay: overlay}, nil
+}
+
+// NotRenderedError is a path kustomize needs that exists in the repository
+// but not in the rendered tree: a folder that is not a deployment item.
+type NotRenderedError struct {
+	// Path is the path in the repository.
+	Path string
+	Err  error
+}
+
+func (e *NotRenderedError) Error() string {
+	return fmt.Sprintf("%s exists in the repository but is not part of a rendered deployment item; kustomize only sees the folders of deployment items: add the folder as a deployment item with onlyRender: true", e.Path)
+}
+
+func (e *NotRenderedError) Unwrap() error { return e.Err }
+
+// explain turns a not-found error for p into a NotRenderedError when p
+// exists in the source the tree mirrors.
+func (f *rootFS) explain(p string, err error) error {
+	if err == nil || f.source == "" || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	abs, aerr := filepath.Abs(p)
+	if aerr != nil {
+		return err
+	}
+	rel, rerr := filepath.Rel(f.root, abs)
+	if rerr != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return err
+	}
+	src := filepath.Join(f.source, rel)
+	if _, serr := os.Stat(src); serr == nil {
+		return &NotRenderedError{Path: src, Err: err}
+	}
+	return err
 }
 
 // resolve returns the absolute path with symlinks resolved as far as the
@@ -115,7 +152,8 @@ func (f *rootFS) Open(p string) (filesys.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.disk.Open(r)
+	file, err := f.disk.Open(r)
+	return file, f.explain(p, err)
 }
 
 // IsDir reports whether p is a folder below root.
@@ -135,7 +173,7 @@ func (f *rootFS) ReadDir(p string) ([]string, error) {
 	}
 	names, err := f.disk.ReadDir(r)
 	if err != nil {
-		return nil, err
+		return nil, f.explain(p, err)
 	}
 	abs, _ := filepath.Abs(p)
 	for o := range f.overlay {
@@ -161,7 +199,7 @@ func (f *rootFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	}
 	d, name, err := f.disk.CleanedAbs(p)
 	if err != nil {
-		return "", "", err
+		return "", "", f.explain(p, err)
 	}
 	if _, err := f.resolve(filepath.Join(string(d), name)); err != nil {
 		return "", "", err
@@ -202,7 +240,8 @@ func (f *rootFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(r)
+	data, err := os.ReadFile(r)
+	return data, f.explain(p, err)
 }
 
 // Walk walks a folder below root.

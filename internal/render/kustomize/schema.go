@@ -9,26 +9,34 @@ import (
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
 // Kustomize keeps the OpenAPI schema that strategic merge patches use in
-// process-wide variables, and every build sets them from its
-// kustomization's `openapi:` field without fully resetting a custom schema
-// (kustomize#4824). Concurrent builds of different projects would see each
-// other's schema. schemaGate therefore lets builds run concurrently only
-// while they want the same schema, and resets kustomize's schema when it
-// switches away from a custom one. It is the one process-wide variable of
-// the render pipeline, and exists only because the state it guards is
-// process-wide too.
+// process-wide variables: every build sets them from its kustomization's
+// `openapi:` field without fully resetting a custom schema
+// (kustomize#4824), a build with a custom schema re-parses it lazily, and
+// the lazy parse writes maps that concurrent builds read without a lock.
+// Concurrent builds of different projects would therefore see each other's
+// schema, or race. schemaGate lets builds that use kustomize's default
+// schema run concurrently once that schema is parsed, runs a build with a
+// custom schema alone, and resets kustomize's schema when switching back
+// from a custom one. It is the one process-wide variable of the render
+// pipeline, and exists only because the state it guards is process-wide
+// too.
 var schemaGate = newGate()
 
 type gate struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
-	key    string // the schema the running builds use
 	active int
-	dirty  bool // kustomize holds a schema other than the default
+	// custom is set while a build with a custom schema runs (alone).
+	custom bool
+	// dirty is set when kustomize may hold a custom schema.
+	dirty bool
+	// warm is set when the default schema is parsed and not dirty.
+	warm bool
 }
 
 func newGate() *gate {
@@ -37,22 +45,30 @@ func newGate() *gate {
 	return g
 }
 
-// enter waits until builds with schema key may run and registers one.
+// enter waits until a build with schema key may run and registers it.
 func (g *gate) enter(key string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.active > 0 && g.key != key {
+	if key != "" {
+		for g.active > 0 {
+			g.cond.Wait()
+		}
+		g.custom, g.dirty, g.warm = true, true, false
+		g.active++
+		return
+	}
+	for g.active > 0 && (g.custom || !g.warm) {
 		g.cond.Wait()
 	}
-	if g.active == 0 && g.key != key {
+	if !g.warm {
 		if g.dirty {
 			openapi.ResetOpenAPI()
 			g.dirty = false
 		}
-		g.key = key
-	}
-	if key != "" {
-		g.dirty = true
+		// Parse the default schema now, alone, so that concurrent builds
+		// only read it.
+		openapi.SchemaForResourceType(kyaml.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"})
+		g.warm = true
 	}
 	g.active++
 }
@@ -61,6 +77,9 @@ func (g *gate) enter(key string) {
 func (g *gate) leave() {
 	g.mu.Lock()
 	g.active--
+	if g.active == 0 {
+		g.custom = false
+	}
 	g.mu.Unlock()
 	g.cond.Broadcast()
 }
