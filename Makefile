@@ -9,17 +9,25 @@ STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(CACHE)/tools/staticcheck-$(STATICCHECK_VERSION)
 DEMO_PROJECT := ../shared/examples/microservices-demo/3-templating-and-multi-env
 TEST_TIMEOUT ?= 60m
+VERSION ?= 0.0.0-dev+$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The engine and the packages it runs concurrently are also tested with the
+# race detector.
+RACE_PKGS := ./internal/engine/ ./internal/render/... ./internal/project/ ./internal/k8s/ ./internal/deploy/ ./internal/jinja2/
 
 .PHONY: all build test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
 
 all: build
 
+## build: one static binary (no cgo), trimmed and version stamped
 build:
-	go build -o $(BIN)/kluctl ./cmd/kluctl
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/kluctl-go/kluctl/internal/cli.Version=$(VERSION)" -o $(BIN)/kluctl ./cmd/kluctl
+	@ls -l $(BIN)/kluctl | awk '{printf "built %s (%.1f MB)\n", $$NF, $$5/1048576}'
+
 
 ## test: all tests, including those against the simulated cluster
 test: test-deps
 	go test -timeout $(TEST_TIMEOUT) -count=1 ./...
+	go test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
 ## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml) and the cluster binaries
 test-deps: cluster-build

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/kluctl-go/kluctl/internal/cli"
@@ -13,13 +12,10 @@ import (
 )
 
 func main() {
-	// Rendering allocates many short-lived values; trade some memory for
-	// less GC work unless the user tuned GOGC.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
+	stopGC := tuneGC(os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], iostreams.System())
 	stop()
+	stopGC()
 	os.Exit(code)
 }

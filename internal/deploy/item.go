@@ -139,8 +139,13 @@ func (r *runner) record(local, lv *unstructured.Unstructured, out apply.Outcome)
 	}
 	if !out.Simulated && out.Object.GetResourceVersion() == lv.GetResourceVersion() {
 		// A real apply that kept the resourceVersion changed nothing; a
-		// dry-run keeps it anyway, but returns the stored object unchanged.
-		if !r.opts.DryRun || reflect.DeepEqual(lv.Object, out.Object.Object) {
+		// dry-run keeps it anyway, but returns the stored object unchanged
+		// (the snapshot holds no managedFields).
+		if !r.opts.DryRun {
+			return
+		}
+		unstructured.RemoveNestedField(out.Object.Object, "metadata", "managedFields")
+		if reflect.DeepEqual(lv.Object, out.Object.Object) {
 			return
 		}
 	}

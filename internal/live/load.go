@@ -30,8 +30,8 @@ func DefaultOptions() Options {
 	return Options{Concurrency: 16, ListThreshold: 3}
 }
 
-// Objects is a snapshot of live objects keyed by version-less reference.
-// It is read-only after Load returns.
+// Objects is a snapshot of live objects keyed by version-less reference,
+// without their managedFields. It is read-only after Load returns.
 type Objects map[k8s.ObjectRef]*unstructured.Unstructured
 
 // Get returns the live version of the object ref, or nil. A namespace set
@@ -154,6 +154,9 @@ func (s *Snapshot) load(ctx context.Context, c *k8s.Clients, k groupKey, g *grou
 		if err != nil {
 			g.err = errors.Join(g.err, err)
 		} else if o != nil {
+			// managedFields are large and never needed from the
+			// snapshot (conflict handling reads them fresh).
+			unstructured.RemoveNestedField(o.Object, "metadata", "managedFields")
 			g.objs[k8s.RefOf(o).Key()] = o
 		}
 	}
@@ -214,7 +217,8 @@ func listInto(ctx context.Context, ri dynamic.ResourceInterface, k groupKey, mem
 		}
 		for i := range l.Items {
 			if want[l.Items[i].GetName()] {
-				add(&l.Items[i], nil)
+				o := l.Items[i] // a copy: the page itself is not kept
+				add(&o, nil)
 			}
 		}
 		if l.GetContinue() == "" {
