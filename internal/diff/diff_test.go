@@ -195,3 +195,42 @@ func TestSensitiveValueHidesPreviousValue(t *testing.T) {
 		t.Errorf("changes (-want +got):\n%s", d)
 	}
 }
+
+func TestMaskerMasksShortValuesOnlyAsWholeWords(t *testing.T) {
+	m := NewMasker([]string{"abc", "hunter2secret", "p4ss"})
+	tests := []struct{ in, want string }{
+		{"abc", "*****"},
+		{"abcdef xabc abc_1", "abcdef xabc abc_1"},                   // part of longer words: left alone
+		{"user=abc; x-abc-y (abc)", "user=*****; x-*****-y (*****)"}, // whole words
+		{"postgres://u:p4ss@db", "postgres://u:*****@db"},
+		{"xxhunter2secretyy", "xx*****yy"}, // long values: everywhere
+		{"b64 " + base64.StdEncoding.EncodeToString([]byte("hunter2secret")), "b64 *****"},
+	}
+	for _, tt := range tests {
+		if got := m.String(tt.in); got != tt.want {
+			t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRemovedFieldsDoNotShowSensitiveValues(t *testing.T) {
+	const secret = "s3cr3t-value"
+	old := obj(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"},
+		"data": map[string]any{"a": "token=" + secret, "gone": secret, "nested": map[string]any{"k": secret}},
+		"list": []any{"keep", "x " + secret}})
+	cur := obj(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"},
+		"data": map[string]any{"a": "changed", "nested": "now a string"},
+		"list": []any{"keep"}})
+	changes, err := Object(old, cur, nil, Options{Masker: NewMasker([]string{secret})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) < 4 {
+		t.Fatalf("want changes for a, gone, nested and list[1], got %+v", changes)
+	}
+	for _, c := range changes {
+		if strings.Contains(c.UnifiedDiff, secret) || strings.Contains(c.JSONPath, secret) {
+			t.Errorf("change %s shows the secret: %q", c.JSONPath, c.UnifiedDiff)
+		}
+	}
+}

@@ -130,6 +130,16 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	for _, w := range res.Warnings {
 		em.warn("%s", w)
 	}
+	for _, it := range res.Items {
+		switch {
+		case it.Excluded:
+			em.debug("deployment item %s: excluded", it.Name)
+		case it.Barrier && len(it.Objects) == 0:
+			em.debug("barrier %s", it.Name)
+		default:
+			em.debug("deployment item %s: %d objects", it.Name, len(it.Objects))
+		}
+	}
 	if opts.Discriminator != "" {
 		res.OverrideDiscriminator(opts.Discriminator)
 	}

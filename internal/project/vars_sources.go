@@ -47,6 +47,7 @@ func (l *varsLoader) load(ctx context.Context, vars *Vars, src *VarsSource, sear
 	if err != nil {
 		return err
 	}
+	l.debug(fmt.Sprintf("vars source %s: found=%v", sourceKind(src), found))
 	if !found {
 		if src.IgnoreMissing {
 			return nil
@@ -218,4 +219,21 @@ func (l *varsLoader) fetchCluster(ctx context.Context, kind string, src ClusterO
 		return nil, sensitive, false, fmt.Errorf("cluster%s %s/%s key %s: %w", kind, src.Namespace, src.Name, src.Key, err)
 	}
 	return v, sensitive, true, nil
+}
+
+// sourceKind names the type of a vars source for debug output.
+func sourceKind(src *VarsSource) string {
+	switch {
+	case src.Values != nil:
+		return "values"
+	case src.File != nil:
+		return "file " + *src.File
+	case src.SystemEnvVars != nil:
+		return "systemEnvVars"
+	case src.ClusterConfigMap != nil:
+		return "clusterConfigMap " + src.ClusterConfigMap.Namespace + "/" + src.ClusterConfigMap.Name
+	case src.ClusterSecret != nil:
+		return "clusterSecret " + src.ClusterSecret.Namespace + "/" + src.ClusterSecret.Name
+	}
+	return "unknown"
 }

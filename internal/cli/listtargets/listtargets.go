@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/project"
 )
 
@@ -62,20 +62,14 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	cfg, _, err := project.LoadKluctlConfig(eopts.ProjectDir, eopts.ConfigPath)
+	listed, cfg, err := engine.ListTargets(ctx, eopts)
 	if err != nil {
 		return err
 	}
-	var targets []listedTarget
-	for _, name := range cfg.TargetNames() {
-		t, err := project.RenderTarget(ctx, project.LoadOptions{ProjectDir: eopts.ProjectDir, ConfigPath: eopts.ConfigPath, Target: project.TargetOptions{Name: name}})
-		if err != nil {
-			fmt.Fprintf(opts.F.IO.ErrOut, "Warning: failed to load target %s: %v\n", name, err)
-			continue
-		}
-		targets = append(targets, listed(t, cfg))
+	targets := make([]listedTarget, 0, len(listed))
+	for _, l := range listed {
+		targets = append(targets, toListed(l, cfg))
 	}
-	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
 
 	var out []byte
 	if opts.OnlyNames {
@@ -109,22 +103,18 @@ func run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// listed picks the original's fields from a rendered target.
-func listed(t *project.Target, cfg *project.KluctlConfig) listedTarget {
+// toListed picks the original's fields from a rendered target.
+func toListed(l engine.ListedTarget, cfg *project.KluctlConfig) listedTarget {
+	t := l.Target
 	out := listedTarget{Name: t.Name, Discriminator: t.Discriminator, Aws: map[string]any{}}
 	if c, ok := t.Vars["context"].(string); ok {
 		out.Context = &c
 	}
 	// the target's own args (rendered), not the project's defaults
-	if a, ok := t.Vars["args"].(map[string]any); ok {
-		for _, tc := range cfg.Targets {
-			if tc.Name != t.Name || len(tc.Args) == 0 {
-				continue
-			}
-			out.Args = map[string]any{}
-			for k := range tc.Args {
-				out.Args[k] = a[k]
-			}
+	if a, ok := t.Vars["args"].(map[string]any); ok && len(l.Config.Args) > 0 {
+		out.Args = map[string]any{}
+		for k := range l.Config.Args {
+			out.Args[k] = a[k]
 		}
 	}
 	if a, ok := t.Vars["aws"].(map[string]any); ok {

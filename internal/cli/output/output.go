@@ -132,10 +132,40 @@ func (f *Flags) Finish(streams *iostreams.IOStreams, verb string, res *result.Re
 		return werr
 	}
 	if err != nil {
-		return fmt.Errorf("%s finished with errors: %w", verb, err)
+		return summarize(verb, res, err)
 	}
 	return nil
 }
+
+// summarize turns the per-object errors of a written result into one short
+// error: the result already lists every error, so the message names only
+// the first few.
+func summarize(verb string, res *result.Result, err error) error {
+	n := len(res.Errors)
+	if n == 0 {
+		return fmt.Errorf("%s failed: %w", verb, err)
+	}
+	const shown = 3
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s failed with %d error(s):", verb, n)
+	for i, m := range res.Errors {
+		if i == shown {
+			fmt.Fprintf(&b, "\n  ... and %d more (see the result)", n-shown)
+			break
+		}
+		msg := (&result.ObjectError{Ref: m.Ref, Message: m.Message}).Error()
+		fmt.Fprintf(&b, "\n  %s", strings.ReplaceAll(msg, "\n", "\n    "))
+	}
+	return &summaryError{msg: b.String(), err: err}
+}
+
+type summaryError struct {
+	msg string
+	err error
+}
+
+func (e *summaryError) Error() string { return e.msg }
+func (e *summaryError) Unwrap() error { return e.err }
 
 // RunE returns a cobra RunE that checks the output flags before any work
 // is done and then runs run.
