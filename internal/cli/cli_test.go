@@ -23,6 +23,11 @@ func TestMainExitCodesAndStreams(t *testing.T) {
 		{name: "unknown-flag", args: []string{"render", "--nope"}, wantCode: ExitUsage, wantStderr: "unknown flag: --nope"},
 		{name: "unknown-command", args: []string{"frobnicate"}, wantCode: ExitUsage, wantStderr: "unknown command"},
 		{name: "bad-output-format", args: []string{"diff", "-o", "xml"}, wantCode: ExitFailure, wantStderr: "format must be text, yaml or json"},
+		// Flags of the original that scripts pass are accepted (parsing
+		// gets as far as the output format check).
+		{name: "original-flags-accepted", args: []string{"deploy", "--write-command-result=false", "--command-result-namespace", "r", "--helm-creds", "h/p=u:pw",
+			"--registry-plain-http", "reg/repo", "--git-username", "g/p=u", "--local-git-override", "a=b", "--git-cache-update-interval", "1m", "--use-system-python", "-o", "xml"},
+			wantCode: ExitFailure, wantStderr: "format must be text, yaml or json"},
 		{name: "missing-project", args: []string{"render", "--project-dir", "/does/not/exist", "--offline-kubernetes"}, wantCode: ExitUsage, wantStderr: "invalid argument \"/does/not/exist\" for \"--project-dir\" flag: /does/not/exist does not exist"},
 	}
 	for _, tc := range cases {

@@ -23,8 +23,8 @@ import (
 var Version = "v0.0.0-dev"
 
 type globalFlags struct {
-	debug, noColor, noUpdateCheck, gopsAgent bool
-	cpuProfile, gopsAgentAddr                string
+	debug, noColor, noUpdateCheck, gopsAgent, systemPython bool
+	cpuProfile, gopsAgentAddr                              string
 }
 
 // NewRootCmd builds the command tree for one invocation.
@@ -77,6 +77,8 @@ func NewRootCmd(f *factory.Factory, env *Env) *cobra.Command {
 	pf.StringVar(&g.cpuProfile, "cpu-profile", "", "Enable CPU profiling and write the result to the given path")
 	pf.BoolVar(&g.gopsAgent, "gops-agent", false, "Start gops agent in the background (accepted for compatibility, no effect)")
 	pf.StringVar(&g.gopsAgentAddr, "gops-agent-addr", "127.0.0.1:0", "Specify the address:port to use for the gops agent")
+	pf.BoolVar(&g.systemPython, "use-system-python", false, "Use the system Python instead of the embedded Python (accepted for compatibility; no Python is used)")
+	_ = pf.MarkHidden("use-system-python")
 	_ = pf.MarkHidden("gops-agent")
 	_ = pf.MarkHidden("gops-agent-addr")
 

@@ -34,10 +34,13 @@ type ArgDeclaration struct {
 }
 
 // LoadKluctlConfig reads .kluctl.yaml or .kluctl.yml from dir, or the
-// explicit file when configPath is set. A missing file gives an empty
-// config.
+// explicit file when configPath is set (relative paths are relative to
+// dir). A missing file gives an empty config.
 func LoadKluctlConfig(dir, configPath string) (*KluctlConfig, string, error) {
 	path := configPath
+	if path != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
 	if path == "" {
 		path = existingYAML(filepath.Join(dir, ".kluctl"))
 		if path == "" {

@@ -19,6 +19,7 @@ type Options struct {
 	F             *factory.Factory
 	Project       projectargs.Flags
 	Output        output.Flags
+	Results       output.ResultFlags
 	Yes           bool
 	DryRun        bool
 	NoWait        bool
@@ -42,6 +43,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	})
 	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
+	opts.Results.AddResultFlags(cmd)
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "Performs all kubernetes API calls in dry-run mode.")

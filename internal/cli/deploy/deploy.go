@@ -22,6 +22,7 @@ type Options struct {
 	F       *factory.Factory
 	Project projectargs.Flags
 	Output  output.Flags
+	Results output.ResultFlags
 
 	Yes                 bool
 	DryRun              bool
@@ -52,6 +53,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	})
 	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
+	opts.Results.AddResultFlags(cmd)
 	AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Suppresses 'Are you sure?' questions and proceeds as if you would answer 'yes'.")

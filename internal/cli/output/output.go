@@ -31,6 +31,25 @@ func (f *Flags) Add(cmd *cobra.Command) {
 	fl.BoolVar(&f.ShortOutput, "short-output", false, "When using the 'text' output format (which is the default), only names of changes objects are shown instead of showing all changes.")
 }
 
+// ResultFlags are the original's command result flags. Results are not
+// stored in the cluster yet; the flags are accepted so that scripts run
+// unchanged.
+type ResultFlags struct {
+	Namespace               string
+	Write, ForceWrite       bool
+	KeepResults, KeepValids int
+}
+
+// AddResultFlags registers --write-command-result and its companions.
+func (r *ResultFlags) AddResultFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&r.Namespace, "command-result-namespace", "kluctl-results", "Override the namespace to be used when writing command results.")
+	fl.BoolVar(&r.Write, "write-command-result", true, "Enable writing of command results into the cluster. This is enabled by default.")
+	fl.BoolVar(&r.ForceWrite, "force-write-command-result", false, "Force writing of command results, even if the command is run in dry-run mode.")
+	fl.IntVar(&r.KeepResults, "keep-command-results-count", 5, "Configure how many old command results to keep.")
+	fl.IntVar(&r.KeepValids, "keep-validate-results-count", 2, "Configure how many old validate results to keep.")
+}
+
 // AddOutput registers -o/--output, as validate takes it: format[=path]
 // values like --output-format, without the text options.
 func (f *Flags) AddOutput(cmd *cobra.Command) {

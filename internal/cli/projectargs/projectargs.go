@@ -40,6 +40,8 @@ type Flags struct {
 	OfflineKubernetes bool
 	KubernetesVersion string
 	RenderOutputDir   string
+
+	Compat CompatFlags
 }
 
 // AddProjectDirFlags registers --project-dir, -c and --timeout, which every
@@ -49,6 +51,7 @@ func (f *Flags) AddProjectDirFlags(cmd *cobra.Command, fa *factory.Factory) {
 	fl.Var(newPathValue(&f.ProjectDir, existingDir, fa.ExpandHome, fa.Abs), "project-dir", "Specify the project directory. Defaults to the current working directory.")
 	fl.VarP(newPathValue(&f.ProjectConfig, existingFile, fa.ExpandHome, fa.Abs), "project-config", "c", "Location of the .kluctl.yaml config file. Defaults to $PROJECT/.kluctl.yaml")
 	fl.DurationVar(&f.Timeout, "timeout", 10*time.Minute, "Specify timeout for all operations, including loading of the project, all external api calls and waiting for readiness.")
+	f.Compat.AddProjectCompatFlags(cmd)
 }
 
 // AddProjectFlags registers the project, kubeconfig, target, args and image
@@ -63,6 +66,7 @@ func (f *Flags) AddProjectFlags(cmd *cobra.Command, fa *factory.Factory) {
 	fl.StringArrayVarP(&f.Args, "arg", "a", nil, "Passes a template argument in the form of name=value. Nested args can be set with the '-a my.nested.arg=value' syntax. Values are interpreted as yaml values, meaning that 'true' and 'false' will lead to boolean values and numbers will be treated as numbers. Use quotes if you want these to be treated as strings. If the value starts with @, it is treated as a file, meaning that the contents of the file will be loaded and treated as yaml.")
 	fl.StringArrayVar(&f.ArgsFromFile, "args-from-file", nil, "Loads a yaml file and makes it available as arguments, meaning that they will be available thought the global 'args' variable.")
 	_ = cmd.RegisterFlagCompletionFunc("target", completeTargets(f, fa))
+	f.Compat.AddCredentialFlags(cmd)
 }
 
 // AddImageFlags registers -F and --fixed-images-file.
@@ -240,7 +244,13 @@ func completeTargets(f *Flags, fa *factory.Factory) func(*cobra.Command, []strin
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
-		cfg, _, err := project.LoadKluctlConfig(abs, f.ProjectConfig)
+		cfgPath := ""
+		if f.ProjectConfig != "" {
+			if cfgPath, err = fa.Abs(f.ProjectConfig); err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+		}
+		cfg, _, err := project.LoadKluctlConfig(abs, cfgPath)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}

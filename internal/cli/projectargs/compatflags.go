@@ -1,0 +1,68 @@
+package projectargs
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// CompatFlags are flags of the original that scripts pass and that have no
+// effect until the features behind them land: git and OCI overrides and
+// the git cache (git and OCI includes), and the git, Helm and registry
+// credentials (pulling charts and includes). Accepting them lets existing
+// scripts run unchanged for projects that do not need those features; a
+// project that does gets a clear "not supported" error from the engine.
+// Credentials are never read from KLUCTL_* variables or the config file,
+// and never printed.
+type CompatFlags struct {
+	GitCacheUpdateInterval time.Duration
+	LocalOverrides         []string
+	Credentials            []string
+}
+
+// AddProjectCompatFlags registers --git-cache-update-interval and the
+// --local-*-override flags (every project command has them).
+func (c *CompatFlags) AddProjectCompatFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&c.GitCacheUpdateInterval, "git-cache-update-interval", 0, "Specify the time to wait between git cache updates. Defaults to not wait at all and always updating caches.")
+	for _, f := range []struct{ name, help string }{
+		{"local-git-override", "Specify a single repository local git override in the form of 'github.com/my-org/my-repo=/local/path/to/override'. This will cause kluctl to not use git to clone for the specified repository but instead use the local directory. This is useful in case you need to test out changes in external git repositories without pushing them."},
+		{"local-git-group-override", "Same as --local-git-override, but for a whole group prefix instead of a single repository. All repositories that have the given prefix will be overridden with the given local path and the repository suffix appended."},
+		{"local-oci-override", "Same as --local-git-override, but for OCI repositories."},
+		{"local-oci-group-override", "Same as --local-git-group-override, but for OCI repositories."},
+	} {
+		fl.StringArrayVar(&c.LocalOverrides, f.name, nil, f.help)
+	}
+}
+
+// AddCredentialFlags registers the --git-*, --helm-* and --registry-*
+// credential flags.
+func (c *CompatFlags) AddCredentialFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	for _, f := range []struct{ name, help string }{
+		{"git-username", "Specify username to use for Git basic authentication. Must be in the form --git-username=<host>/<path>=<username>."},
+		{"git-password", "Specify password to use for Git basic authentication. Must be in the form --git-password=<host>/<path>=<password>."},
+		{"git-ssh-key-file", "Specify SSH key to use for Git authentication. Must be in the form --git-ssh-key-file=<host>/<path>=<filePath>."},
+		{"git-ssh-known-hosts-file", "Specify known_hosts file to use for Git authentication. Must be in the form --git-ssh-known-hosts-file=<host>/<path>=<filePath>."},
+		{"git-ca-file", "Specify CA bundle to use for https verification. Must be in the form --git-ca-file=<registry>/<repo>=<filePath>."},
+		{"helm-username", "Specify username to use for Helm Repository authentication. Must be in the form --helm-username=<host>/<path>=<username> or in the deprecated form --helm-username=<credentialsId>:<username>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-password", "Specify password to use for Helm Repository authentication. Must be in the form --helm-password=<host>/<path>=<password> or in the deprecated form --helm-password=<credentialsId>:<password>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-key-file", "Specify client certificate to use for Helm Repository authentication. Must be in the form --helm-key-file=<host>/<path>=<filePath> or in the deprecated form --helm-key-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-cert-file", "Specify key to use for Helm Repository authentication. Must be in the form --helm-cert-file=<host>/<path>=<filePath> or in the deprecated form --helm-cert-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-ca-file", "Specify ca bundle certificate to use for Helm Repository authentication. Must be in the form --helm-ca-file=<host>/<path>=<filePath> or in the deprecated form --helm-ca-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-insecure-skip-tls-verify", "Controls skipping of TLS verification. Must be in the form --helm-insecure-skip-tls-verify=<host>/<path> or in the deprecated form --helm-insecure-skip-tls-verify=<credentialsId>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
+		{"helm-creds", "This is a shortcut to --helm-username and --helm-password. Must be in the form --helm-creds=<host>/<path>=<username>:<password>, which specifies the username and password for the same repository."},
+		{"registry-username", "Specify username to use for OCI authentication. Must be in the form --registry-username=<registry>/<repo>=<username>."},
+		{"registry-password", "Specify password to use for OCI authentication. Must be in the form --registry-password=<registry>/<repo>=<password>."},
+		{"registry-identity-token", "Specify identity token to use for OCI authentication. Must be in the form --registry-identity-token=<registry>/<repo>=<identity-token>."},
+		{"registry-token", "Specify registry token to use for OCI authentication. Must be in the form --registry-token=<registry>/<repo>=<token>."},
+		{"registry-creds", "This is a shortcut to --registry-username, --registry-password and --registry-token. It can be specified in two different forms. The first one is --registry-creds=<registry>/<repo>=<username>:<password>, which specifies the username and password for the same registry. The second form is --registry-creds=<registry>/<repo>=<token>, which specifies a JWT token for the specified registry."},
+		{"registry-key-file", "Specify key to use for OCI authentication. Must be in the form --registry-key-file=<registry>/<repo>=<filePath>."},
+		{"registry-cert-file", "Specify certificate to use for OCI authentication. Must be in the form --registry-cert-file=<registry>/<repo>=<filePath>."},
+		{"registry-ca-file", "Specify CA bundle to use for https verification. Must be in the form --registry-ca-file=<registry>/<repo>=<filePath>."},
+		{"registry-plain-http", "Forces the use of http (no TLS). Must be in the form --registry-plain-http=<registry>/<repo>."},
+		{"registry-insecure-skip-tls-verify", "Controls skipping of TLS verification. Must be in the form --registry-insecure-skip-tls-verify=<registry>/<repo>."},
+	} {
+		fl.StringArrayVar(&c.Credentials, f.name, nil, f.help)
+	}
+}
