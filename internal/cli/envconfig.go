@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,7 +80,6 @@ func configValues(name string, v any) ([]string, error) {
 // the bare variable first, then by index.
 func envValues(environ []string, flagName string) []string {
 	base := "KLUCTL_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `(?:_(\d+))?$`)
 	type entry struct {
 		idx int
 		val string
@@ -92,14 +90,15 @@ func envValues(environ []string, flagName string) []string {
 		if !ok {
 			continue
 		}
-		m := re.FindStringSubmatch(k)
-		if m == nil {
+		rest, ok := strings.CutPrefix(k, base)
+		if !ok {
 			continue
 		}
 		idx := -1
-		if m[1] != "" {
-			n, err := strconv.Atoi(m[1])
-			if err != nil {
+		if rest != "" {
+			digits, ok := strings.CutPrefix(rest, "_")
+			n, err := strconv.Atoi(digits)
+			if !ok || err != nil || n < 0 || strings.ContainsAny(digits, "+-") {
 				continue
 			}
 			idx = n

@@ -33,7 +33,7 @@ func (r *recorder) applied(ref k8s.ObjectRef) {
 func (r *recorder) settled(ref k8s.ObjectRef) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.done[ref.Key()] || r.errRef[ref] || r.errRef[ref.Key()]
+	return r.done[ref.Key()] || r.errRef[ref.Key()]
 }
 
 func (r *recorder) newObject(ref k8s.ObjectRef) {
@@ -74,7 +74,7 @@ func (r *recorder) fail(ref k8s.ObjectRef, err error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.errRef[ref] = true
+	r.errRef[ref.Key()] = true
 	r.res.Errors = append(r.res.Errors, result.ObjectMessage{Ref: ref, Message: r.masker.String(err.Error())})
 }
 
@@ -87,5 +87,5 @@ func (r *recorder) hadErrors() bool {
 func (r *recorder) failed(ref k8s.ObjectRef) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.errRef[ref]
+	return r.errRef[ref.Key()]
 }

@@ -105,11 +105,8 @@ func (t *Target) Prune(ctx context.Context, opts prune.Options) (*result.Result,
 
 // Deletable lists the objects Delete would remove.
 func (t *Target) Deletable(ctx context.Context, opts prune.Options) ([]k8s.ObjectRef, error) {
-	c, err := t.clients()
+	c, err := t.deleteClients()
 	if err != nil {
-		return nil, err
-	}
-	if err := t.needDiscriminator("delete"); err != nil {
 		return nil, err
 	}
 	t.em.info("Searching for the objects of the target...")
@@ -120,11 +117,8 @@ func (t *Target) Deletable(ctx context.Context, opts prune.Options) ([]k8s.Objec
 
 // Delete removes every object of the target from the cluster.
 func (t *Target) Delete(ctx context.Context, opts prune.Options) (*result.Result, error) {
-	c, err := t.clients()
+	c, err := t.deleteClients()
 	if err != nil {
-		return nil, err
-	}
-	if err := t.needDiscriminator("delete"); err != nil {
 		return nil, err
 	}
 	t.em.info("Deleting the objects of the target from %s...", t.ClusterName())
@@ -132,11 +126,13 @@ func (t *Target) Delete(ctx context.Context, opts prune.Options) (*result.Result
 	return t.finish(res), err
 }
 
-func (t *Target) needDiscriminator(cmd string) error {
+// deleteClients returns the clients for delete, which finds the target's
+// objects by its discriminator and therefore needs one.
+func (t *Target) deleteClients() (*k8s.Clients, error) {
 	if t.Rendered.Discriminator == "" {
-		return fmt.Errorf("target %q has no discriminator; %s needs one to find the target's objects", t.Rendered.Target, cmd)
+		return nil, fmt.Errorf("target %q has no discriminator; delete needs one to find the target's objects", t.Rendered.Target)
 	}
-	return nil
+	return t.clients()
 }
 
 // ValidateOptions configure Validate.
@@ -173,9 +169,7 @@ func (t *Target) Validate(ctx context.Context, opts ValidateOptions) (*result.Va
 		}
 		failed := verr != nil || (opts.WarningsAsErrors && len(res.Warnings) > 0)
 		if !failed || !time.Now().Before(deadline) {
-			for _, w := range t.Rendered.Warnings {
-				res.Warnings = append(res.Warnings, result.ObjectMessage{Message: t.masker.String(w)})
-			}
+			res.Warnings = append(res.Warnings, t.renderWarnings()...)
 			if !failed {
 				return res, nil
 			}
@@ -194,13 +188,19 @@ func (t *Target) Validate(ctx context.Context, opts ValidateOptions) (*result.Va
 
 // finish adds the render warnings to a command result.
 func (t *Target) finish(res *result.Result) *result.Result {
-	if res == nil {
-		return nil
-	}
-	for _, w := range t.Rendered.Warnings {
-		res.Warnings = append(res.Warnings, result.ObjectMessage{Message: t.masker.String(w)})
+	if res != nil {
+		res.Warnings = append(res.Warnings, t.renderWarnings()...)
 	}
 	return res
+}
+
+// renderWarnings are the render's warnings as result messages, masked.
+func (t *Target) renderWarnings() []result.ObjectMessage {
+	out := make([]result.ObjectMessage, len(t.Rendered.Warnings))
+	for i, w := range t.Rendered.Warnings {
+		out[i] = result.ObjectMessage{Message: t.masker.String(w)}
+	}
+	return out
 }
 
 func (t *Target) warnAll(msgs []string) {

@@ -53,9 +53,9 @@ func (t *Target) ClusterName() string {
 func (t *Target) Masker() *diff.Masker { return t.masker }
 
 // Load loads the project of opts and renders the chosen target. Online, it
-// first renders only the target (its context may be a template over args)
-// and connects to its cluster, which then serves cluster vars sources and
-// tells Helm the server's version and APIs.
+// connects to the target's cluster as soon as the target (whose context may
+// be a template over args) is rendered; the cluster then serves cluster
+// vars sources and tells Helm the server's version and APIs.
 func Load(ctx context.Context, opts Options) (*Target, error) {
 	if !filepath.IsAbs(opts.ProjectDir) {
 		return nil, fmt.Errorf("project folder %q must be an absolute path", opts.ProjectDir)
@@ -75,12 +75,17 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	}
 	t := &Target{em: em}
 	if !opts.Offline {
-		c, err := connect(ctx, opts, lopts)
-		if err != nil {
-			return nil, err
+		if opts.Cluster == nil {
+			return nil, errors.New("no cluster connection was configured (use offline mode to render without one)")
 		}
-		t.Cluster = c
-		lopts.Cluster = project.DynamicClusterReader{Client: c.Clients.Dynamic}
+		lopts.Connect = func(ctx context.Context, tgt *project.Target) (project.ClusterReader, error) {
+			c, err := connect(ctx, opts.Cluster, tgt.Context)
+			if err != nil {
+				return nil, err
+			}
+			t.Cluster = c
+			return project.DynamicClusterReader{Client: c.Clients.Dynamic}, nil
+		}
 	}
 
 	em.debug("loading project %s", opts.ProjectDir)
@@ -151,20 +156,10 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	return t, nil
 }
 
-// connect finds the target's kube context and connects to it.
-func connect(ctx context.Context, opts Options, lopts project.LoadOptions) (*Cluster, error) {
-	if opts.Cluster == nil {
-		return nil, errors.New("no cluster connection was configured (use offline mode to render without one)")
-	}
-	kubeContext := opts.Context
-	if kubeContext == "" {
-		tgt, err := project.RenderTarget(ctx, lopts)
-		if err != nil {
-			return nil, err
-		}
-		kubeContext = tgt.Context
-	}
-	c, err := opts.Cluster.Cluster(ctx, kubeContext)
+// connect connects to the target's kube context (already rendered, with
+// the --context override applied).
+func connect(ctx context.Context, provider ClusterProvider, kubeContext string) (*Cluster, error) {
+	c, err := provider.Cluster(ctx, kubeContext)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,10 @@ type LoadOptions struct {
 	Target     TargetOptions
 	// Cluster reads clusterConfigMap/clusterSecret sources; nil when offline.
 	Cluster ClusterReader
+	// Connect, when set, is called once the target is rendered (its kube
+	// context may be a template over args) and returns the reader for the
+	// target's cluster, replacing Cluster.
+	Connect func(ctx context.Context, t *Target) (ClusterReader, error)
 	// Getenv reads environment variables for systemEnvVars sources; nil
 	// is an empty environment.
 	Getenv func(string) string
@@ -93,9 +97,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		return nil, err
 	}
 	gitRoot := ""
-	if opts.RepoRoot == "" {
-		gitRoot = findGitRoot(root)
-	} else if isGitWorkTree(repoRoot) {
+	if isGitWorkTree(repoRoot) {
 		gitRoot = repoRoot
 	}
 	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}}
@@ -105,6 +107,12 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	p.Target, err = selectTarget(ctx, p.Templates, cfg, cfgPath, opts.Target)
 	if err != nil {
 		return nil, err
+	}
+	cluster := opts.Cluster
+	if opts.Connect != nil {
+		if cluster, err = opts.Connect(ctx, p.Target); err != nil {
+			return nil, err
+		}
 	}
 	targetImages, err := fixedImagesFromValues(cfgTargetImages(cfg, opts.Target.Name))
 	if err != nil {
@@ -122,7 +130,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	vars := NewVars()
 	vars.Set("target", p.Target.Vars)
 	vars.Set("args", p.Target.Args)
-	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: opts.Cluster, getenv: getenv, debug: debug}, debug: debug}
+	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug}
 	if err := l.loadProject(ctx, vars, root, nil); err != nil {
 		return nil, err
 	}

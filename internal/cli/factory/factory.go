@@ -97,7 +97,7 @@ func (f *Factory) mask(s string) string {
 
 // ProgressHook returns the engine's progress hook for this invocation:
 // progress on a terminal, warnings always, debug lines with --debug, all
-// on stderr.
+// on stderr. The engine masks its events itself.
 func (f *Factory) ProgressHook() func(engine.Event) {
 	return func(e engine.Event) {
 		f.mu.Lock()
@@ -105,13 +105,13 @@ func (f *Factory) ProgressHook() func(engine.Event) {
 		switch e.Level {
 		case engine.LevelInfo:
 			if f.IO.ErrTTY || f.Debug {
-				fmt.Fprintln(f.IO.ErrOut, f.masker.String(e.Message))
+				fmt.Fprintln(f.IO.ErrOut, e.Message)
 			}
 		case engine.LevelWarning:
-			fmt.Fprintln(f.IO.ErrOut, "Warning: "+f.masker.String(e.Message))
+			fmt.Fprintln(f.IO.ErrOut, "Warning: "+e.Message)
 		case engine.LevelDebug:
 			if f.Debug {
-				fmt.Fprintln(f.IO.ErrOut, "debug: "+f.masker.String(e.Message))
+				fmt.Fprintln(f.IO.ErrOut, "debug: "+e.Message)
 			}
 		}
 	}
