@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,11 +48,7 @@ func (e *env) mustJSON(args ...string) *result.Result {
 	if res.Code != 0 {
 		e.t.Fatalf("kluctl %s failed (exit %d):\nstderr: %s\nstdout: %s", strings.Join(args, " "), res.Code, res.Stderr, res.Stdout)
 	}
-	var r result.Result
-	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
-		e.t.Fatalf("decode result of kluctl %s: %v\n%s", strings.Join(args, " "), err, res.Stdout)
-	}
-	return &r
+	return kluctltest.DecodeResult(e.t, res.Stdout)
 }
 
 // demoProject copies the microservices demo (part 3) into a git repository

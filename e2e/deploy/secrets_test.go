@@ -1,11 +1,14 @@
 package deploy
 
 import (
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
+	"github.com/kluctl-go/kluctl/internal/results"
 )
 
 // TestSecretValuesAppearInNoOutput runs every cluster command on a project
@@ -69,6 +72,28 @@ data:
 	writeFile(t, dir+"/deployment.yaml", "deployments: []\n")
 	run("diff")
 	run("prune", "--yes")
+	// The results stored in the cluster hide them too.
+	st := e.resultStore(results.Options{})
+	sums, err := st.ListCommandResultSummaries(context.Background(), results.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := 0
+	for _, sum := range sums {
+		if sum.TargetKey.Discriminator != "secrets-t" {
+			continue
+		}
+		cr, err := st.GetCommandResult(context.Background(), sum.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(cr)
+		outputs = append(outputs, string(b))
+		stored++
+	}
+	if stored < 3 {
+		t.Errorf("want the results of deploy, deploy and prune stored, found %d", stored)
+	}
 	for _, out := range outputs {
 		for _, s := range secrets {
 			for _, form := range []string{s, base64.StdEncoding.EncodeToString([]byte(s))} {

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"github.com/kluctl-go/kluctl/internal/cli"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
+	"github.com/kluctl-go/kluctl/internal/result"
 )
 
 // Result is the outcome of one CLI invocation.
@@ -127,4 +130,23 @@ func CopyDir(t testing.TB, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// DecodeResult decodes the result document a command printed with
+// -o json or -o yaml and returns its object lists.
+func DecodeResult(t testing.TB, out string) *result.Result {
+	t.Helper()
+	doc := DecodeDocument(t, out)
+	return result.FromDocument(doc)
+}
+
+// DecodeDocument decodes the command result document a command printed
+// with -o json or -o yaml, its objects expanded.
+func DecodeDocument(t testing.TB, out string) *result.CommandResult {
+	t.Helper()
+	var c result.CompactedCommandResult
+	if err := sigsyaml.UnmarshalStrict([]byte(out), &c); err != nil {
+		t.Fatalf("decode command result: %v\n%s", err, out)
+	}
+	return c.Expanded()
 }

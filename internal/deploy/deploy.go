@@ -104,6 +104,7 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	r.snap = live.Start(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
 	r.applyItems(ctx)
 	_, err := r.snap.Wait()
+	r.recordRendered()
 	if orphans != nil {
 		orphans()
 	}
@@ -115,6 +116,20 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	out.Command, out.Target, out.DryRun = cmd, res.Target, opts.DryRun
 	out.Sort()
 	return &out, out.Err()
+}
+
+// recordRendered records every rendered object with its state before the
+// run (once the live state is read).
+func (r *runner) recordRendered() {
+	for _, it := range r.res.Items {
+		for _, o := range it.Objects {
+			var remote *unstructured.Unstructured
+			if deployed(it) {
+				remote, _ = r.snap.Get(k8s.RefOf(o))
+			}
+			r.rec.bodies(k8s.RefOf(o), o, remote, nil)
+		}
+	}
 }
 
 // applyItems runs the items in parallel, waiting at every barrier.
@@ -143,14 +158,14 @@ func (r *runner) applyItems(ctx context.Context) {
 // asked to and the deploy succeeded.
 func (r *runner) startOrphans(ctx context.Context) func() {
 	type found struct {
-		refs     []k8s.ObjectRef
+		owned    []prune.Owned
 		warnings []string
 		err      error
 	}
 	ch := make(chan found, 1)
 	go func() {
-		refs, warnings, err := prune.Orphans(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
-		ch <- found{refs, warnings, err}
+		owned, warnings, err := prune.OrphanObjects(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
+		ch <- found{owned, warnings, err}
 	}()
 	return func() {
 		f := <-ch
@@ -162,13 +177,17 @@ func (r *runner) startOrphans(ctx context.Context) func() {
 			r.rec.fail(k8s.ObjectRef{}, f.err)
 			return
 		}
+		refs := prune.Refs(f.owned)
 		r.rec.mu.Lock()
-		r.rec.res.OrphanObjects = f.refs
+		r.rec.res.OrphanObjects = refs
+		for _, o := range f.owned {
+			r.rec.res.SetBodies(o.Ref, nil, o.Body(), nil)
+		}
 		r.rec.mu.Unlock()
-		if !r.opts.Prune || len(f.refs) == 0 || r.rec.hadErrors() {
+		if !r.opts.Prune || len(refs) == 0 || r.rec.hadErrors() {
 			return
 		}
-		deleted, err := prune.Delete(ctx, r.c, f.refs, prune.Options{DryRun: r.opts.DryRun, Concurrency: r.opts.Concurrency})
+		deleted, err := prune.Delete(ctx, r.c, refs, prune.Options{DryRun: r.opts.DryRun, Concurrency: r.opts.Concurrency})
 		r.rec.deleted(deleted...)
 		for _, e := range joined(err) {
 			r.rec.fail(k8s.ObjectRef{}, e)

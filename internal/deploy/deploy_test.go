@@ -70,7 +70,7 @@ data: {a: "`+v+`", b: keep}
 	}
 	want := []result.ChangedObject{{
 		Ref:     k8s.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: e.ns, Name: "cm"},
-		Changes: []diff.Change{{Type: diff.ChangeUpdate, JSONPath: "data.a", UnifiedDiff: "-1\n+2"}},
+		Changes: []diff.Change{{Type: diff.ChangeUpdate, JSONPath: "data.a", UnifiedDiff: "-1\n+2", OldValue: "1", NewValue: "2"}},
 	}}
 	if d := cmp.Diff(want, r.ChangedObjects); d != "" {
 		t.Errorf("changed objects (-want +got):\n%s", d)

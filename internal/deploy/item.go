@@ -133,6 +133,7 @@ func (r *runner) applyStage(ctx context.Context, objs []*unstructured.Unstructur
 // record classifies an applied object as new or changed.
 func (r *runner) record(local, lv *unstructured.Unstructured, out apply.Outcome) {
 	ref := k8s.RefOf(local)
+	r.rec.bodies(ref, nil, lv, out.Object)
 	if lv == nil {
 		r.rec.newObject(ref)
 		return

@@ -3,6 +3,8 @@ package deploy
 import (
 	"sync"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/result"
@@ -34,6 +36,13 @@ func (r *recorder) settled(ref k8s.ObjectRef) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.done[ref.Key()] || r.errRef[ref.Key()]
+}
+
+// bodies records the states of one object (see result.Result.SetBodies).
+func (r *recorder) bodies(ref k8s.ObjectRef, rendered, remote, applied *unstructured.Unstructured) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.SetBodies(ref, rendered, remote, applied)
 }
 
 func (r *recorder) newObject(ref k8s.ObjectRef) {

@@ -27,6 +27,10 @@ type Change struct {
 	// UnifiedDiff shows the old and new value of the field: lines prefixed
 	// with "-" and "+", hunks with "@@" headers for multi-line values.
 	UnifiedDiff string `json:"unifiedDiff,omitempty"`
+	// OldValue and NewValue are the field's values before and after (nil
+	// for an insert or a delete), masked like the diff.
+	OldValue any `json:"oldValue,omitempty"`
+	NewValue any `json:"newValue,omitempty"`
 }
 
 // Objects compares two normalised objects and returns their changes sorted
@@ -86,7 +90,7 @@ func compare(a, b any, path string, out *[]Change) {
 }
 
 func change(typ, path string, oldV, newV any) Change {
-	return Change{Type: typ, JSONPath: path, UnifiedDiff: unified(typ, oldV, newV)}
+	return Change{Type: typ, JSONPath: path, UnifiedDiff: unified(typ, oldV, newV), OldValue: oldV, NewValue: newV}
 }
 
 // unified renders the unified diff text of one field change.

@@ -39,28 +39,28 @@ func TestObjects(t *testing.T) {
 			name: "scalar update",
 			old:  map[string]any{"spec": map[string]any{"replicas": int64(1)}},
 			new:  map[string]any{"spec": map[string]any{"replicas": int64(3)}},
-			want: []Change{{Type: ChangeUpdate, JSONPath: "spec.replicas", UnifiedDiff: "-1\n+3"}},
+			want: []Change{{Type: ChangeUpdate, JSONPath: "spec.replicas", UnifiedDiff: "-1\n+3", OldValue: int64(1), NewValue: int64(3)}},
 		},
 		{
 			name: "insert and delete with special keys",
 			old:  map[string]any{"labels": map[string]any{"app.kubernetes.io/name": "x"}},
 			new:  map[string]any{"labels": map[string]any{"team": "y"}},
 			want: []Change{
-				{Type: ChangeInsert, JSONPath: "labels.team", UnifiedDiff: "+y"},
-				{Type: ChangeDelete, JSONPath: `labels["app.kubernetes.io/name"]`, UnifiedDiff: "-x"},
+				{Type: ChangeInsert, JSONPath: "labels.team", UnifiedDiff: "+y", NewValue: "y"},
+				{Type: ChangeDelete, JSONPath: `labels["app.kubernetes.io/name"]`, UnifiedDiff: "-x", OldValue: "x"},
 			},
 		},
 		{
 			name: "list grows",
 			old:  map[string]any{"l": []any{"a"}},
 			new:  map[string]any{"l": []any{"a", "b"}},
-			want: []Change{{Type: ChangeInsert, JSONPath: "l[1]", UnifiedDiff: "+b"}},
+			want: []Change{{Type: ChangeInsert, JSONPath: "l[1]", UnifiedDiff: "+b", NewValue: "b"}},
 		},
 		{
 			name: "type change",
 			old:  map[string]any{"v": "1"},
 			new:  map[string]any{"v": int64(1)},
-			want: []Change{{Type: ChangeUpdate, JSONPath: "v", UnifiedDiff: "-1 (type: string)\n+1 (type: number)"}},
+			want: []Change{{Type: ChangeUpdate, JSONPath: "v", UnifiedDiff: "-1 (type: string)\n+1 (type: number)", OldValue: "1", NewValue: int64(1)}},
 		},
 	}
 	for _, tt := range tests {
@@ -134,8 +134,8 @@ func TestSecretValuesNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Change{
-		{Type: ChangeInsert, JSONPath: "data.added", UnifiedDiff: "+" + maskNew},
-		{Type: ChangeUpdate, JSONPath: "data.password", UnifiedDiff: "-" + maskOld + "\n+" + maskNew},
+		{Type: ChangeInsert, JSONPath: "data.added", UnifiedDiff: "+" + maskNew, NewValue: maskNew},
+		{Type: ChangeUpdate, JSONPath: "data.password", UnifiedDiff: "-" + maskOld + "\n+" + maskNew, OldValue: maskOld, NewValue: maskNew},
 	}
 	if d := cmp.Diff(want, changes); d != "" {
 		t.Errorf("changes (-want +got):\n%s", d)
@@ -188,8 +188,8 @@ func TestSensitiveValueHidesPreviousValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Change{
-		{Type: ChangeUpdate, JSONPath: "data.dsn", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db"},
-		{Type: ChangeUpdate, JSONPath: "data.list[0]", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db"},
+		{Type: ChangeUpdate, JSONPath: "data.dsn", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db", OldValue: maskOld, NewValue: "pg://u:*****@db"},
+		{Type: ChangeUpdate, JSONPath: "data.list[0]", UnifiedDiff: "-" + maskOld + "\n+pg://u:*****@db", OldValue: maskOld, NewValue: "pg://u:*****@db"},
 	}
 	if d := cmp.Diff(want, changes); d != "" {
 		t.Errorf("changes (-want +got):\n%s", d)

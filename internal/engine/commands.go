@@ -11,6 +11,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/project"
 	"github.com/kluctl-go/kluctl/internal/prune"
 	"github.com/kluctl-go/kluctl/internal/result"
+	"github.com/kluctl-go/kluctl/internal/results"
 	"github.com/kluctl-go/kluctl/internal/validate"
 )
 
@@ -36,7 +37,7 @@ func (t *Target) Deploy(ctx context.Context, opts deploy.Options) (*result.Resul
 		t.em.info("Deploying to %s...", t.ClusterName())
 	}
 	res, err := deploy.Deploy(ctx, c, t.Rendered, opts)
-	return t.finish(res), err
+	return t.finish(ctx, res, commandFlags{command: "deploy", deploy: opts}), err
 }
 
 // DiffOptions configure Diff.
@@ -57,7 +58,9 @@ func (t *Target) Diff(ctx context.Context, opts DiffOptions) (*result.Result, er
 	res.IgnoreForDiff = append(append([]project.IgnoreForDiffRule(nil), res.IgnoreForDiff...), opts.ignoreRules()...)
 	t.em.info("Running server-side dry-run against %s...", t.ClusterName())
 	out, err := deploy.Diff(ctx, c, &res, opts.Options)
-	return t.finish(out), err
+	flags := opts.Options
+	flags.DryRun, flags.NoWait, flags.AbortOnError = true, false, false
+	return t.finish(ctx, out, commandFlags{command: "diff", deploy: flags}), err
 }
 
 func (o DiffOptions) ignoreRules() []project.IgnoreForDiffRule {
@@ -100,7 +103,7 @@ func (t *Target) Prune(ctx context.Context, opts prune.Options) (*result.Result,
 	}
 	t.em.info("Pruning orphan objects of %s...", t.ClusterName())
 	res, err := prune.Prune(ctx, c, t.Rendered, opts)
-	return t.finish(res), err
+	return t.finish(ctx, res, commandFlags{command: "prune", deploy: deploy.Options{DryRun: opts.DryRun}}), err
 }
 
 // Deletable lists the objects Delete would remove.
@@ -123,7 +126,7 @@ func (t *Target) Delete(ctx context.Context, opts prune.Options) (*result.Result
 	}
 	t.em.info("Deleting the objects of the target from %s...", t.ClusterName())
 	res, err := prune.DeleteTarget(ctx, c, t.Rendered, opts)
-	return t.finish(res), err
+	return t.finish(ctx, res, commandFlags{command: "delete", deploy: deploy.Options{DryRun: opts.DryRun}}), err
 }
 
 // deleteClients returns the clients for delete, which finds the target's
@@ -169,7 +172,8 @@ func (t *Target) Validate(ctx context.Context, opts ValidateOptions) (*result.Va
 		}
 		failed := verr != nil || (opts.WarningsAsErrors && len(res.Warnings) > 0)
 		if !failed || !time.Now().Before(deadline) {
-			res.Warnings = append(res.Warnings, t.renderWarnings()...)
+			res.Warnings = append(append(res.Warnings, t.renderWarnings()...), t.header(ctx).warnings...)
+			res.Document = t.validateDocument(ctx, res)
 			if !failed {
 				return res, nil
 			}
@@ -186,10 +190,12 @@ func (t *Target) Validate(ctx context.Context, opts ValidateOptions) (*result.Va
 	}
 }
 
-// finish adds the render warnings to a command result.
-func (t *Target) finish(res *result.Result) *result.Result {
+// finish adds the render warnings to a command result and builds its
+// document.
+func (t *Target) finish(ctx context.Context, res *result.Result, f commandFlags) *result.Result {
 	if res != nil {
-		res.Warnings = append(res.Warnings, t.renderWarnings()...)
+		res.Warnings = append(append(res.Warnings, t.renderWarnings()...), t.header(ctx).warnings...)
+		res.Document = t.document(ctx, res, f)
 	}
 	return res
 }
@@ -207,4 +213,14 @@ func (t *Target) warnAll(msgs []string) {
 	for _, m := range msgs {
 		t.em.warn("%s", m)
 	}
+}
+
+// ResultStore returns the store of command results in the target's
+// cluster.
+func (t *Target) ResultStore(opts results.Options) (*results.Store, error) {
+	c, err := t.clients()
+	if err != nil {
+		return nil, err
+	}
+	return results.New(c, opts), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kluctl-go/kluctl/internal/diff"
@@ -28,6 +29,12 @@ type Target struct {
 
 	em     *emitter
 	masker *diff.Masker
+	opts   Options
+	// loadedAt is when loading started: the start time of the command
+	// results of this target.
+	loadedAt   time.Time
+	headerOnce sync.Once
+	hdr        *header
 }
 
 // Name is the target's name (after -T), empty for a project without
@@ -73,7 +80,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		FixedImages: opts.FixedImages,
 		Debug:       func(msg string) { em.debug("%s", msg) },
 	}
-	t := &Target{em: em}
+	t := &Target{em: em, opts: opts, loadedAt: time.Now()}
 	if !opts.Offline {
 		if opts.Cluster == nil {
 			return nil, errors.New("no cluster connection was configured (use offline mode to render without one)")

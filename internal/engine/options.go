@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/project"
@@ -70,6 +71,19 @@ type Cluster struct {
 	Clients *k8s.Clients
 	// Name describes the cluster in prompts and messages.
 	Name string
+	// Context is the name of the kube context used, as command results
+	// record it; empty when unknown.
+	Context string
+
+	idOnce sync.Once
+	id     string
+	idErr  error
+}
+
+// ID returns the cluster's id (the UID of kube-system), read once.
+func (c *Cluster) ID(ctx context.Context) (string, error) {
+	c.idOnce.Do(func() { c.id, c.idErr = k8s.ClusterID(ctx, c.Clients) })
+	return c.id, c.idErr
 }
 
 // ClusterProvider connects to a kube context ("" is the current one).

@@ -14,6 +14,13 @@ import (
 // config of kubeContext, or of the current context when kubeContext is
 // empty. The environment is read only through getenv.
 func LoadRESTConfig(getenv func(string) string, explicitPath, kubeContext string) (*rest.Config, error) {
+	cfg, _, err := LoadKubeconfig(getenv, explicitPath, kubeContext)
+	return cfg, err
+}
+
+// LoadKubeconfig is LoadRESTConfig that also returns the name of the
+// context used (the current context when kubeContext is empty).
+func LoadKubeconfig(getenv func(string) string, explicitPath, kubeContext string) (*rest.Config, string, error) {
 	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: explicitPath}
 	if kc := getenv("KUBECONFIG"); kc != "" {
 		rules.Precedence = filepath.SplitList(kc)
@@ -21,14 +28,21 @@ func LoadRESTConfig(getenv func(string) string, explicitPath, kubeContext string
 		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if kubeContext != "" {
-			return nil, fmt.Errorf("load kubeconfig for context %q: %w", kubeContext, err)
+			return nil, "", fmt.Errorf("load kubeconfig for context %q: %w", kubeContext, err)
 		}
-		return nil, fmt.Errorf("load kubeconfig: %w", err)
+		return nil, "", fmt.Errorf("load kubeconfig: %w", err)
 	}
-	return cfg, nil
+	name := kubeContext
+	if name == "" {
+		if raw, err := cc.RawConfig(); err == nil {
+			name = raw.CurrentContext
+		}
+	}
+	return cfg, name, nil
 }
 
 // ServerVersion returns the API server's version as "MAJOR.MINOR.PATCH".

@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"sigs.k8s.io/yaml"
 
@@ -20,9 +24,33 @@ type FixedImage struct {
 	Image       *string `json:"image,omitempty"`
 	ImageRegex  *string `json:"imageRegex,omitempty"`
 	ResultImage string  `json:"resultImage"`
-	Namespace   *string `json:"namespace,omitempty"`
-	Deployment  *string `json:"deployment,omitempty"`
-	Container   *string `json:"container,omitempty"`
+	// DeployedImage is the image found in the cluster (images commands).
+	DeployedImage *string      `json:"deployedImage,omitempty"`
+	Namespace     *string      `json:"namespace,omitempty"`
+	Object        *ImageObject `json:"object,omitempty"`
+	Deployment    *string      `json:"deployment,omitempty"`
+	Container     *string      `json:"container,omitempty"`
+	DeployTags    []string     `json:"deployTags,omitempty"`
+	DeploymentDir *string      `json:"deploymentDir,omitempty"`
+}
+
+// ImageObject names the object a seen image was rendered into, in the
+// original's object reference form.
+type ImageObject struct {
+	Group     string `json:"group,omitempty"`
+	Version   string `json:"version,omitempty"`
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// ImageSite is where images.get_image() placeholders are resolved: the
+// object and its deployment item.
+type ImageSite struct {
+	APIVersion, Kind, Name, Namespace string
+	// Tags and Dir are the deployment item's tags and folder.
+	Tags []string
+	Dir  string
 }
 
 // ParseFixedImageFlag parses --fixed-image
@@ -109,17 +137,63 @@ func imagesGlobal() map[string]any {
 	})}
 }
 
-// ImageResolver replaces get_image placeholders in rendered objects.
+// ImageResolver replaces get_image placeholders in rendered objects and
+// remembers every image it resolved (the seen images of a command result).
+// It is safe for concurrent use.
 type ImageResolver struct {
 	fixed []FixedImage
+	mu    sync.Mutex
+	seen  []FixedImage
+}
+
+// Fixed returns the fixed images: the target's, then the command line's.
+func (r *ImageResolver) Fixed() []FixedImage { return append([]FixedImage(nil), r.fixed...) }
+
+// Seen returns the images resolved so far, in a stable order.
+func (r *ImageResolver) Seen() []FixedImage {
+	r.mu.Lock()
+	out := append([]FixedImage(nil), r.seen...)
+	r.mu.Unlock()
+	key := func(fi FixedImage) string {
+		return strings.Join([]string{deref(fi.Namespace), deref(fi.Deployment), deref(fi.Container), deref(fi.Image), fi.ResultImage}, "\x00")
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (r *ImageResolver) record(image, result, container string, at ImageSite) {
+	gv, _ := schema.ParseGroupVersion(at.APIVersion)
+	deployment := at.Kind + "/" + at.Name
+	fi := FixedImage{
+		Image: &image, ResultImage: result, Deployment: &deployment, Container: &container,
+		Object:     &ImageObject{Group: gv.Group, Version: gv.Version, Kind: at.Kind, Name: at.Name, Namespace: at.Namespace},
+		DeployTags: at.Tags,
+	}
+	if at.Namespace != "" {
+		fi.Namespace = &at.Namespace
+	}
+	if at.Dir != "" {
+		fi.DeploymentDir = &at.Dir
+	}
+	r.mu.Lock()
+	r.seen = append(r.seen, fi)
+	r.mu.Unlock()
 }
 
 // Resolve replaces the placeholders in obj (an unstructured object's map)
-// with the matching fixed images; kind/name/namespace identify the object.
-func (r *ImageResolver) Resolve(obj map[string]any, kind, name, namespace string, vars *Vars) error {
+// with the matching fixed images; at identifies the object.
+func (r *ImageResolver) Resolve(obj map[string]any, at ImageSite, vars *Vars) error {
 	var fromVars []FixedImage
 	varsLoaded := false
-	deployment := kind + "/" + name
+	namespace := at.Namespace
+	deployment := at.Kind + "/" + at.Name
 	return walkStrings(obj, "", func(s, container string) (string, error) {
 		for {
 			start := strings.Index(s, imagePlaceholderBegin)
@@ -152,6 +226,7 @@ func (r *ImageResolver) Resolve(obj map[string]any, kind, name, namespace string
 			if result == "" {
 				return "", fmt.Errorf("failed to find fixed image for %s (object %s/%s); pin it with the target's images, --fixed-image or --fixed-images-file", ph.Image, namespace, deployment)
 			}
+			r.record(ph.Image, result, container, at)
 			s = s[:start] + result + s[end+len(imagePlaceholderEnd):]
 		}
 	})

@@ -61,6 +61,11 @@ type Project struct {
 	// RootVars are the vars of the root deployment project: target, args
 	// and the root deployment.yml's vars sources.
 	RootVars *Vars
+	// Deployment is the root deployment.yml as loaded (rendered), and
+	// Included the deployment.yml each include item loaded; command
+	// results record them.
+	Deployment *DeploymentConfig
+	Included   map[*ItemConfig]*DeploymentConfig
 
 	sensitive map[string]struct{}
 }
@@ -100,7 +105,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if isGitWorkTree(repoRoot) {
 		gitRoot = repoRoot
 	}
-	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}}
+	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}, Included: map[*ItemConfig]*DeploymentConfig{}}
 	if cfgPath == "" {
 		cfgPath = filepath.Join(root, ".kluctl.yaml")
 	}

@@ -44,6 +44,11 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 		return err
 	}
 	me := &parentInfo{dir: dir, config: cfg}
+	if parent == nil {
+		l.p.Deployment = cfg
+	} else if parent.include != nil {
+		l.p.Included[parent.include] = cfg
+	}
 	if parent != nil {
 		me.parent = parent.parent
 		me.include = parent.include

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -22,6 +23,21 @@ import (
 type Owned struct {
 	Ref  k8s.ObjectRef
 	Meta metav1.ObjectMeta
+}
+
+// Body returns the object as far as it is known: apiVersion, kind and the
+// identifying metadata (no managedFields).
+func (o Owned) Body() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: o.Ref.Group, Version: o.Ref.Version, Kind: o.Ref.Kind})
+	u.SetName(o.Meta.Name)
+	u.SetNamespace(o.Meta.Namespace)
+	u.SetLabels(o.Meta.Labels)
+	u.SetAnnotations(o.Meta.Annotations)
+	u.SetUID(o.Meta.UID)
+	u.SetResourceVersion(o.Meta.ResourceVersion)
+	u.SetCreationTimestamp(o.Meta.CreationTimestamp)
+	return u
 }
 
 // ListOptions configures ListOwned.

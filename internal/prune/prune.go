@@ -79,12 +79,18 @@ func (s renderedSet) has(r k8s.ObjectRef) bool {
 // the filters are considered, as in the original: objects of excluded
 // items are never orphans.
 func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
+	owned, warnings, err := OrphanObjects(ctx, c, res, opts)
+	return Refs(owned), warnings, err
+}
+
+// OrphanObjects is Orphans with the metadata of each orphan.
+func OrphanObjects(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]Owned, []string, error) {
 	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
 	if err != nil {
 		return nil, warnings, err
 	}
 	rendered := newRenderedSet(res, func(*render.Item) bool { return true })
-	var out []k8s.ObjectRef
+	var out []Owned
 	for _, o := range owned {
 		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) || rendered.has(o.Ref) {
 			continue
@@ -92,7 +98,7 @@ func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Optio
 		if !res.Inclusion.IncludedObject(o.Meta.Labels, o.Meta.Annotations) {
 			continue
 		}
-		out = append(out, o.Ref)
+		out = append(out, o)
 	}
 	return out, warnings, nil
 }
@@ -102,12 +108,18 @@ func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Optio
 // are given, objects of items with skipDeleteIfTags
 // (kluctl.io/skip-delete-if-tags) are kept.
 func Deletable(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]k8s.ObjectRef, []string, error) {
+	owned, warnings, err := DeletableObjects(ctx, c, res, opts)
+	return Refs(owned), warnings, err
+}
+
+// DeletableObjects is Deletable with the metadata of each object.
+func DeletableObjects(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]Owned, []string, error) {
 	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
 	if err != nil {
 		return nil, warnings, err
 	}
 	hasTags := res.Inclusion.HasTags()
-	var out []k8s.ObjectRef
+	var out []Owned
 	for _, o := range owned {
 		if !ManagedByKluctl(o.Meta) || SkipDelete(o.Meta.Annotations) {
 			continue
@@ -120,32 +132,56 @@ func Deletable(ctx context.Context, c *k8s.Clients, res *render.Result, opts Opt
 				continue
 			}
 		}
-		out = append(out, o.Ref)
+		out = append(out, o)
 	}
 	return out, warnings, nil
 }
 
+// Refs returns the references of owned objects.
+func Refs(owned []Owned) []k8s.ObjectRef {
+	if owned == nil {
+		return nil
+	}
+	out := make([]k8s.ObjectRef, len(owned))
+	for i, o := range owned {
+		out[i] = o.Ref
+	}
+	return out
+}
+
 // Prune finds the orphans of res and deletes them.
 func Prune(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
-	orphans, warnings, err := Orphans(ctx, c, res, opts)
+	orphans, warnings, err := OrphanObjects(ctx, c, res, opts)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	out := &result.Result{Command: "prune", Target: res.Target, DryRun: opts.DryRun, OrphanObjects: orphans}
+	out := &result.Result{Command: "prune", Target: res.Target, DryRun: opts.DryRun, OrphanObjects: Refs(orphans)}
 	return finish(ctx, c, res, out, orphans, warnings, opts)
 }
 
 // DeleteTarget deletes every object res's target owns.
 func DeleteTarget(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) (*result.Result, error) {
-	refs, warnings, err := Deletable(ctx, c, res, opts)
+	owned, warnings, err := DeletableObjects(ctx, c, res, opts)
 	if err != nil {
 		return nil, fmt.Errorf("delete: %w", err)
 	}
 	out := &result.Result{Command: "delete", Target: res.Target, DryRun: opts.DryRun}
-	return finish(ctx, c, res, out, refs, warnings, opts)
+	return finish(ctx, c, res, out, owned, warnings, opts)
 }
 
-func finish(ctx context.Context, c *k8s.Clients, res *render.Result, out *result.Result, refs []k8s.ObjectRef, warnings []string, opts Options) (*result.Result, error) {
+// finish deletes the owned objects and completes the result: the deleted
+// objects, their metadata as found, the rendered objects, warnings and
+// errors.
+func finish(ctx context.Context, c *k8s.Clients, res *render.Result, out *result.Result, owned []Owned, warnings []string, opts Options) (*result.Result, error) {
+	for _, it := range res.Items {
+		for _, o := range it.Objects {
+			out.SetBodies(k8s.RefOf(o), o, nil, nil)
+		}
+	}
+	for _, o := range owned {
+		out.SetBodies(o.Ref, nil, o.Body(), nil)
+	}
+	refs := Refs(owned)
 	m := diff.NewMasker(res.SensitiveValues)
 	for _, w := range warnings {
 		out.Warnings = append(out.Warnings, result.ObjectMessage{Message: m.String(w)})

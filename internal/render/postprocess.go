@@ -33,7 +33,7 @@ func postProcess(p *project.Project, it *project.Item, objs []*unstructured.Unst
 	for _, o := range objs {
 		o.SetLabels(merged(o.GetLabels(), labels))
 		o.SetAnnotations(merged(o.GetAnnotations(), annotations))
-		if err := p.Images.Resolve(o.Object, o.GetKind(), o.GetName(), o.GetNamespace(), it.Vars); err != nil {
+		if err := p.Images.Resolve(o.Object, project.ImageSite{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Name: o.GetName(), Namespace: o.GetNamespace(), Tags: it.Tags, Dir: p.ItemDirLabel(it)}, it.Vars); err != nil {
 			return err
 		}
 	}

@@ -182,6 +182,7 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 func newItem(p *project.Project, it *project.Item, in *Inclusion) *Item {
 	c := it.Config
 	item := &Item{
+		Config:           c,
 		Tags:             it.Tags,
 		Barrier:          c.Barrier,
 		Message:          c.Message,

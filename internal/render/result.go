@@ -95,6 +95,8 @@ type Item struct {
 	Excluded bool
 	// Name describes the item in messages: its folder, or its index.
 	Name string
+	// Config is the item's entry in its deployment.yml.
+	Config *project.ItemConfig
 }
 
 // IgnoreForDiffRule removes fields from diffs for matching objects.

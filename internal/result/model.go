@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/k8s"
 )
@@ -32,6 +34,41 @@ type Result struct {
 	Errors []ObjectMessage `json:"errors,omitempty"`
 	// Warnings are per-object warnings (lost field ownership, API warnings).
 	Warnings []ObjectMessage `json:"warnings,omitempty"`
+	// Bodies hold the states of the objects the command saw, keyed by
+	// ObjectRef.Key(); they are masked when the document is built.
+	Bodies map[k8s.ObjectRef]*Bodies `json:"-"`
+	// Document is the command result in the original's layout, built by
+	// the engine; nil when the command did not go through the engine.
+	Document *CommandResult `json:"-"`
+}
+
+// Bodies are one object as rendered, as it was in the cluster before the
+// command (for orphans: its metadata) and as the command applied it; each
+// may be nil.
+type Bodies struct {
+	Rendered, Remote, Applied *unstructured.Unstructured
+}
+
+// SetBodies records the states of one object; nil arguments keep what was
+// recorded before.
+func (r *Result) SetBodies(ref k8s.ObjectRef, rendered, remote, applied *unstructured.Unstructured) {
+	if r.Bodies == nil {
+		r.Bodies = map[k8s.ObjectRef]*Bodies{}
+	}
+	b := r.Bodies[ref.Key()]
+	if b == nil {
+		b = &Bodies{}
+		r.Bodies[ref.Key()] = b
+	}
+	if rendered != nil {
+		b.Rendered = rendered
+	}
+	if remote != nil {
+		b.Remote = remote
+	}
+	if applied != nil {
+		b.Applied = applied
+	}
 }
 
 // ChangedObject is an existing object with its field changes.
@@ -69,19 +106,40 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
-// Sort orders every list by object reference so that output is stable.
+// Sort orders every list by object reference so that output is stable,
+// drops repeated references and, as the original, does not list a deleted
+// orphan as an orphan.
 func (r *Result) Sort() {
-	sortRefs(r.NewObjects)
-	sortRefs(r.AppliedHookObjects)
-	sortRefs(r.DeletedObjects)
-	sortRefs(r.OrphanObjects)
+	r.NewObjects = uniqueRefs(r.NewObjects)
+	r.AppliedHookObjects = uniqueRefs(r.AppliedHookObjects)
+	r.DeletedObjects = uniqueRefs(r.DeletedObjects)
+	deleted := map[k8s.ObjectRef]bool{}
+	for _, d := range r.DeletedObjects {
+		deleted[d.Key()] = true
+	}
+	var orphans []k8s.ObjectRef
+	for _, o := range uniqueRefs(r.OrphanObjects) {
+		if !deleted[o.Key()] {
+			orphans = append(orphans, o)
+		}
+	}
+	r.OrphanObjects = orphans
 	sort.SliceStable(r.ChangedObjects, func(i, j int) bool { return refLess(r.ChangedObjects[i].Ref, r.ChangedObjects[j].Ref) })
 	sortMessages(r.Errors)
 	sortMessages(r.Warnings)
 }
 
-func sortRefs(l []k8s.ObjectRef) {
+// uniqueRefs sorts l and drops repeated references (by Key).
+func uniqueRefs(l []k8s.ObjectRef) []k8s.ObjectRef {
 	sort.SliceStable(l, func(i, j int) bool { return refLess(l[i], l[j]) })
+	out := l[:0]
+	for i, r := range l {
+		if i > 0 && r.Key() == l[i-1].Key() {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func sortMessages(l []ObjectMessage) {
@@ -117,6 +175,12 @@ type ValidateResult struct {
 	// Errors and Warnings repeat the objects' messages, flattened.
 	Errors   []ObjectMessage `json:"errors,omitempty"`
 	Warnings []ObjectMessage `json:"warnings,omitempty"`
+	// Results are the messages objects report through
+	// validate-result.kluctl.io/ annotations.
+	Results []ValidateResultEntry `json:"results,omitempty"`
+	// Document is the result in the original's layout, built by the
+	// engine.
+	Document *ValidateDocument `json:"-"`
 }
 
 // ObjectStatus is the readiness of one object.

@@ -32,6 +32,11 @@ func WriteValidate(w io.Writer, res *ValidateResult, format string) error {
 	return encode(w, res, format)
 }
 
+// Encode writes v as yaml or json.
+func Encode(w io.Writer, v any, format string) error {
+	return encode(w, v, format)
+}
+
 func encode(w io.Writer, v any, format string) error {
 	var b []byte
 	var err error

@@ -13,8 +13,14 @@ func TestProcessStopKillsGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pidRuns(p.PID, "/bin/sleep") {
-		t.Fatalf("pid %d not running /bin/sleep", p.PID)
+	// Right after the start the kernel may not show the new command line
+	// yet.
+	deadline := time.Now().Add(5 * time.Second)
+	for !pidRuns(p.PID, "/bin/sleep") {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d not running /bin/sleep", p.PID)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if pidRuns(p.PID, "/bin/other") {
 		t.Errorf("pidRuns matched another binary")

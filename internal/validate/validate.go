@@ -3,6 +3,8 @@ package validate
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -55,6 +57,7 @@ func Validate(ctx context.Context, c *k8s.Clients, res *render.Result, opts Opti
 		if x := lv.Get(ref); x == nil {
 			st.Errors = []string{"object not found"}
 		} else {
+			out.Results = append(out.Results, annotationResults(ref, x, m)...)
 			s := readiness.Check(x, opts.Now)
 			st.Ready = s.Ready
 			for _, e := range s.Errors {
@@ -74,4 +77,21 @@ func Validate(ctx context.Context, c *k8s.Clients, res *render.Result, opts Opti
 		out.Objects = append(out.Objects, st)
 	}
 	return out, out.Err()
+}
+
+// resultAnnotationPrefix marks annotations whose values objects report as
+// validation results.
+const resultAnnotationPrefix = "validate-result.kluctl.io/"
+
+// annotationResults returns the validate-result.kluctl.io/ annotations of
+// obj as result entries, sorted by annotation.
+func annotationResults(ref k8s.ObjectRef, obj *unstructured.Unstructured, m *diff.Masker) []result.ValidateResultEntry {
+	var out []result.ValidateResultEntry
+	for k, v := range obj.GetAnnotations() {
+		if strings.HasPrefix(k, resultAnnotationPrefix) {
+			out = append(out, result.ValidateResultEntry{Ref: ref, Annotation: k, Message: m.String(v)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Annotation < out[j].Annotation })
+	return out
 }

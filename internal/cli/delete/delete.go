@@ -75,5 +75,6 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	res, err := t.Delete(ctx, dopts)
+	opts.Results.StoreCommandResult(ctx, opts.F.IO, t, res, opts.DryRun)
 	return opts.Output.Finish(opts.F.IO, "delete", res, err)
 }

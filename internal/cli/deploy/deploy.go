@@ -111,5 +111,6 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	res, err := t.Deploy(ctx, dopts)
+	opts.Results.StoreCommandResult(ctx, opts.F.IO, t, res, opts.DryRun)
 	return opts.Output.Finish(opts.F.IO, "deploy", res, err)
 }

@@ -19,6 +19,7 @@ type Options struct {
 	F       *factory.Factory
 	Project projectargs.Flags
 	Output  output.Flags
+	Results output.ResultFlags
 
 	ForceApply           bool
 	ReplaceOnError       bool
@@ -47,6 +48,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	})
 	opts.Project.AddTargetCommandFlags(cmd, f)
 	opts.Output.Add(cmd)
+	opts.Results.AddResultFlags(cmd)
 	deploy.AddApplyFlags(cmd, &opts.ForceApply, &opts.ReplaceOnError, &opts.ForceReplaceOnError)
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.IgnoreTags, "ignore-tags", false, "Ignores changes in tags when diffing")
@@ -74,5 +76,6 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ReplaceOnError = opts.ReplaceOnError
 	dopts.ForceReplaceOnError = opts.ForceReplaceOnError
 	res, err := t.Diff(ctx, dopts)
+	opts.Results.StoreCommandResult(ctx, opts.F.IO, t, res, true)
 	return opts.Output.Finish(opts.F.IO, "diff", res, err)
 }

@@ -9,8 +9,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kluctl-go/kluctl/internal/engine"
+	"github.com/kluctl-go/kluctl/internal/results"
 
 	"github.com/kluctl-go/kluctl/internal/iostreams"
 	"github.com/kluctl-go/kluctl/internal/result"
@@ -31,9 +36,8 @@ func (f *Flags) Add(cmd *cobra.Command) {
 	fl.BoolVar(&f.ShortOutput, "short-output", false, "When using the 'text' output format (which is the default), only names of changes objects are shown instead of showing all changes.")
 }
 
-// ResultFlags are the original's command result flags. Results are not
-// stored in the cluster yet; the flags are accepted so that scripts run
-// unchanged.
+// ResultFlags are the original's command result flags: whether and where
+// results are stored in the cluster, and how many old ones are kept.
 type ResultFlags struct {
 	Namespace               string
 	Write, ForceWrite       bool
@@ -43,11 +47,82 @@ type ResultFlags struct {
 // AddResultFlags registers --write-command-result and its companions.
 func (r *ResultFlags) AddResultFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&r.Namespace, "command-result-namespace", "kluctl-results", "Override the namespace to be used when writing command results.")
+	fl.StringVar(&r.Namespace, "command-result-namespace", results.DefaultNamespace, "Override the namespace to be used when writing command results.")
 	fl.BoolVar(&r.Write, "write-command-result", true, "Enable writing of command results into the cluster. This is enabled by default.")
 	fl.BoolVar(&r.ForceWrite, "force-write-command-result", false, "Force writing of command results, even if the command is run in dry-run mode.")
 	fl.IntVar(&r.KeepResults, "keep-command-results-count", 5, "Configure how many old command results to keep.")
 	fl.IntVar(&r.KeepValids, "keep-validate-results-count", 2, "Configure how many old validate results to keep.")
+}
+
+// storeTimeout bounds writing a result; it does not eat into --timeout.
+const storeTimeout = 30 * time.Second
+
+// store returns the target's result store when results are to be written.
+func (r *ResultFlags) store(t *engine.Target, dryRun bool) *results.Store {
+	if !r.Write || (dryRun && !r.ForceWrite) {
+		return nil
+	}
+	st, err := t.ResultStore(results.Options{Namespace: r.Namespace, KeepCommandResults: keep(r.KeepResults), KeepValidateResults: keep(r.KeepValids)})
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// keep maps the flag's 0 (keep none but the new one) to the store's
+// meaning.
+func keep(n int) int {
+	if n <= 0 {
+		return 1
+	}
+	return n
+}
+
+// StoreCommandResult writes the result document of res into the target's
+// cluster when the flags ask for it (dry-runs only with
+// --force-write-command-result). A failure never fails the command: it is
+// reported as a warning on stderr.
+func (r *ResultFlags) StoreCommandResult(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, res *result.Result, dryRun bool) {
+	if res == nil || res.Document == nil {
+		return
+	}
+	st := r.store(t, dryRun)
+	if st == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	warnings, err := st.WriteCommandResult(ctx, res.Document)
+	reportStore(streams, t, warnings, err)
+}
+
+// StoreValidateResult writes a validate result like StoreCommandResult.
+func (r *ResultFlags) StoreValidateResult(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, res *result.ValidateResult) {
+	if res == nil || res.Document == nil {
+		return
+	}
+	st := r.store(t, false)
+	if st == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	warnings, err := st.WriteValidateResult(ctx, res.Document)
+	reportStore(streams, t, warnings, err)
+}
+
+func reportStore(streams *iostreams.IOStreams, t *engine.Target, warnings []string, err error) {
+	m := t.Masker()
+	for _, w := range warnings {
+		fmt.Fprintln(streams.ErrOut, "Warning: "+m.String(w))
+	}
+	if err != nil {
+		msg := err.Error()
+		if apierrors.IsForbidden(err) {
+			msg = "not enough permissions to write to the result store: " + msg
+		}
+		fmt.Fprintln(streams.ErrOut, "Warning: the command result was not stored: "+m.String(msg))
+	}
 }
 
 // AddOutput registers -o/--output, as validate takes it: format[=path]
@@ -81,7 +156,8 @@ func (f *Flags) specs() ([]spec, error) {
 	return out, nil
 }
 
-// Write writes res in every requested format.
+// Write writes res in every requested format: text, or the result
+// document (the original's compacted command result) as yaml or json.
 func (f *Flags) Write(streams *iostreams.IOStreams, res *result.Result) error {
 	return f.each(streams, func(w io.Writer, format string, color bool) error {
 		if format == result.FormatText {
@@ -89,6 +165,9 @@ func (f *Flags) Write(streams *iostreams.IOStreams, res *result.Result) error {
 				res = shortened(res)
 			}
 			return result.PrintText(w, res, color)
+		}
+		if res.Document != nil {
+			return result.Encode(w, res.Document.Compacted(), format)
 		}
 		return result.Write(w, res, format)
 	})
@@ -99,6 +178,9 @@ func (f *Flags) WriteValidate(streams *iostreams.IOStreams, res *result.Validate
 	return f.each(streams, func(w io.Writer, format string, color bool) error {
 		if format == result.FormatText {
 			return result.PrintValidateText(w, res, color)
+		}
+		if res.Document != nil {
+			return result.Encode(w, res.Document, format)
 		}
 		return result.WriteValidate(w, res, format)
 	})

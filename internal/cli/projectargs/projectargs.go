@@ -200,7 +200,7 @@ func (f *Flags) connect(fa *factory.Factory, kubeContext string) (*engine.Cluste
 			return nil, err
 		}
 	}
-	rc, err := k8s.LoadRESTConfig(fa.Getenv, explicit, kubeContext)
+	rc, resolved, err := k8s.LoadKubeconfig(fa.Getenv, explicit, kubeContext)
 	if err != nil {
 		return nil, fmt.Errorf("%w (use --offline-kubernetes to render without a cluster)", err)
 	}
@@ -213,7 +213,7 @@ func (f *Flags) connect(fa *factory.Factory, kubeContext string) (*engine.Cluste
 		name = "current context"
 	}
 	fa.Debugf("connecting to %s at %s", name, rc.Host)
-	return &engine.Cluster{Clients: clients, Name: fmt.Sprintf("%s (%s)", name, rc.Host)}, nil
+	return &engine.Cluster{Clients: clients, Name: fmt.Sprintf("%s (%s)", name, rc.Host), Context: resolved}, nil
 }
 
 // Load bounds ctx by --timeout and loads and renders the target through

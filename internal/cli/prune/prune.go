@@ -73,6 +73,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	res, err := t.Prune(ctx, popts)
+	opts.Results.StoreCommandResult(ctx, opts.F.IO, t, res, opts.DryRun)
 	return opts.Output.Finish(opts.F.IO, "prune", res, err)
 }
 

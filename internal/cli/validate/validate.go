@@ -18,6 +18,7 @@ type Options struct {
 	F                *factory.Factory
 	Project          projectargs.Flags
 	Output           output.Flags
+	Results          output.ResultFlags
 	Wait             time.Duration
 	Sleep            time.Duration
 	WarningsAsErrors bool
@@ -42,6 +43,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	opts.Project.AddInclusionFlags(cmd)
 	opts.Project.AddRenderOutputFlag(cmd)
 	opts.Output.AddOutput(cmd)
+	opts.Results.AddResultFlags(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&opts.Wait, "wait", 0, "Wait for the given amount of time until the deployment validates")
 	fl.DurationVar(&opts.Sleep, "sleep", 5*time.Second, "Sleep duration between validation attempts")
@@ -59,6 +61,7 @@ func run(ctx context.Context, opts *Options) error {
 	if res == nil {
 		return err
 	}
+	opts.Results.StoreValidateResult(ctx, opts.F.IO, t, res)
 	if werr := opts.Output.WriteValidate(opts.F.IO, res); werr != nil {
 		return werr
 	}
