@@ -71,7 +71,7 @@ cluster-status:
 
 ## bench: render and deploy benchmarks against their floors
 bench: build cluster-build
-	go test -run '^$$' -bench . -benchmem ./internal/jinja2/ ./e2e/render/
+	go test -run '^$$' -bench . -benchmem ./internal/jinja2/ ./e2e/render/ ./internal/result/
 	go run ./hack/bench -kluctl $(BIN)/kluctl
 
 clean:

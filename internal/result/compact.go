@@ -52,9 +52,10 @@ func (l CompactedObjects) MarshalJSON() ([]byte, error) {
 			cur := string(b)
 			*p.dst = fullPrefix + cur
 			if prev != "" {
-				delta := dmp.DiffToDelta(dmp.DiffMain(prev, cur, false))
-				if len(delta) < len(cur) {
-					*p.dst = deltaPrefix + delta
+				if diffs := tokenDiff(dmp, prev, cur); diffs != nil {
+					if delta := dmp.DiffToDelta(diffs); len(delta) < len(cur) {
+						*p.dst = deltaPrefix + delta
+					}
 				}
 			}
 			prev = cur
@@ -66,6 +67,82 @@ func (l CompactedObjects) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(out)
+}
+
+// maxTokens bounds the distinct tokens of one diff: each becomes a rune
+// below the surrogate range.
+const maxTokens = 0xD000
+
+// tokenDiff diffs two JSON texts token by token (a token ends after each of
+// ,:{}[]), which is much faster than diffing characters and gives deltas
+// that any diff-match-patch reader applies. nil means "store in full".
+func tokenDiff(dmp *diffmatchpatch.DiffMatchPatch, a, b string) []diffmatchpatch.Diff {
+	index := map[string]rune{}
+	table := []string{""}
+	toRunes := func(s string) []rune {
+		var out []rune
+		start := 0
+		for i := 0; i < len(s); i++ {
+			switch s[i] {
+			case ',', ':', '{', '}', '[', ']':
+			default:
+				if i != len(s)-1 {
+					continue
+				}
+			}
+			tok := s[start : i+1]
+			start = i + 1
+			r, ok := index[tok]
+			if !ok {
+				r = rune(len(table))
+				index[tok] = r
+				table = append(table, tok)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	ra, rb := toRunes(a), toRunes(b)
+	if len(table) >= maxTokens {
+		return nil
+	}
+	diffs := dmp.DiffMainRunes(ra, rb, false)
+	var sb strings.Builder
+	for i := range diffs {
+		sb.Reset()
+		for _, r := range diffs[i].Text {
+			sb.WriteString(table[r])
+		}
+		diffs[i].Text = sb.String()
+	}
+	return refine(dmp, diffs)
+}
+
+// maxRefine bounds the replaced text that is diffed character by
+// character.
+const maxRefine = 2048
+
+// refine diffs a replaced token run (a delete next to an insert) character
+// by character when it is small, so that a changed value costs its changed
+// characters only.
+func refine(dmp *diffmatchpatch.DiffMatchPatch, diffs []diffmatchpatch.Diff) []diffmatchpatch.Diff {
+	out := make([]diffmatchpatch.Diff, 0, len(diffs))
+	for i := 0; i < len(diffs); i++ {
+		d := diffs[i]
+		if i+1 < len(diffs) && d.Type != diffmatchpatch.DiffEqual && diffs[i+1].Type != diffmatchpatch.DiffEqual && d.Type != diffs[i+1].Type {
+			del, ins := d.Text, diffs[i+1].Text
+			if d.Type == diffmatchpatch.DiffInsert {
+				del, ins = ins, del
+			}
+			if len(del)+len(ins) <= maxRefine {
+				out = append(out, dmp.DiffMain(del, ins, false)...)
+				i++
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // UnmarshalJSON expands compacted objects.
