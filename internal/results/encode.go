@@ -50,13 +50,19 @@ func touched(objs []result.ResultObject) []result.ResultObject {
 	return out
 }
 
+// encoded is the Secret content of one command result.
+type encoded struct {
+	data        map[string][]byte
+	annotations map[string]string
+	warnings    []string
+}
+
 // encodeCommandResult returns the Secret data and annotations of cr,
 // reduced step by step until it fits. The summary always counts the full
 // result.
-func (s *Store) encodeCommandResult(cr *result.CommandResult) (map[string][]byte, map[string]string, []string, error) {
-	summary := cr.Summary()
-	var warnings []string
-	for i, r := range reductions {
+func (s *Store) encodeCommandResult(cr *result.CommandResult) (*encoded, error) {
+	size := 0
+	for _, r := range reductions {
 		doc := cr
 		if r.note != "" {
 			c := *cr
@@ -65,32 +71,32 @@ func (s *Store) encodeCommandResult(cr *result.CommandResult) (map[string][]byte
 		}
 		compacted, err := gzipJSON(result.CompactedObjects(r.apply(doc)))
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("encode command result objects: %w", err)
+			return nil, fmt.Errorf("encode command result objects: %w", err)
 		}
 		reduced, err := gzipJSON(doc.Reduced())
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("encode command result: %w", err)
+			return nil, fmt.Errorf("encode command result: %w", err)
 		}
-		if len(reduced)+len(compacted) > s.opts.MaxSecretBytes && i < len(reductions)-1 {
+		if size = len(reduced) + len(compacted); size > s.opts.MaxSecretBytes {
 			continue
 		}
-		if len(reduced)+len(compacted) > s.opts.MaxSecretBytes {
-			return nil, nil, nil, fmt.Errorf("command result %s is %d bytes compressed even when reduced, more than a Secret holds (%d)", cr.ID, len(reduced)+len(compacted), s.opts.MaxSecretBytes)
-		}
-		annotations := map[string]string{}
-		if r.note != "" {
-			summary.Warnings = doc.Warnings
-			annotations[AnnotationReduced] = r.note
-			warnings = append(warnings, fmt.Sprintf("command result %s is too large for a Secret: %s", cr.ID, r.note))
-		}
+		summary := cr.Summary()
+		summary.Warnings = doc.Warnings
 		b, err := json.Marshal(boundedSummary(summary))
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		annotations[AnnotationCommandResultSummary] = string(b)
-		return map[string][]byte{KeyReducedResult: reduced, KeyCompactedObjects: compacted}, annotations, warnings, nil
+		out := &encoded{
+			data:        map[string][]byte{KeyReducedResult: reduced, KeyCompactedObjects: compacted},
+			annotations: map[string]string{AnnotationCommandResultSummary: string(b)},
+		}
+		if r.note != "" {
+			out.annotations[AnnotationReduced] = r.note
+			out.warnings = []string{fmt.Sprintf("command result %s is too large for a Secret: %s", cr.ID, r.note)}
+		}
+		return out, nil
 	}
-	return nil, nil, nil, fmt.Errorf("command result %s could not be encoded", cr.ID)
+	return nil, fmt.Errorf("command result %s is %d bytes compressed even when reduced, more than a Secret holds (%d)", cr.ID, size, s.opts.MaxSecretBytes)
 }
 
 // boundedSummary cuts the errors and warnings of a summary so that it

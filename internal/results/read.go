@@ -55,54 +55,80 @@ func (s *Store) listAll(ctx context.Context, label string) ([]metav1.PartialObje
 	return l, nil
 }
 
-func commandSummaryOf(m metav1.PartialObjectMetadata) (result.CommandResultSummary, bool) {
-	var sum result.CommandResultSummary
-	a, ok := m.Annotations[AnnotationCommandResultSummary]
-	return sum, ok && json.Unmarshal([]byte(a), &sum) == nil && sum.ID != ""
+// kind describes one sort of stored result: its id label and how its
+// summary is read from a Secret's annotations.
+type kind[S any] struct {
+	label      string
+	annotation string
+	// about returns what listing, cleanup and ordering need of a summary.
+	about func(S) about
 }
 
-func validateSummaryOf(m metav1.PartialObjectMetadata) (result.ValidateResultSummary, bool) {
-	var sum result.ValidateResultSummary
-	a, ok := m.Annotations[AnnotationValidateSummary]
-	return sum, ok && json.Unmarshal([]byte(a), &sum) == nil && sum.ID != ""
+// about is what the store needs to know of a summary.
+type about struct {
+	id         string
+	project    result.ProjectKey
+	target     result.TargetKey
+	start, end metav1.Time
 }
 
-// ListCommandResultSummaries lists the stored command results matching f,
-// newest first. Secrets whose summary cannot be read are skipped.
-func (s *Store) ListCommandResultSummaries(ctx context.Context, f Filter) ([]result.CommandResultSummary, error) {
-	l, err := s.listAll(ctx, LabelCommandResultID)
+var (
+	commandKind = kind[result.CommandResultSummary]{LabelCommandResultID, AnnotationCommandResultSummary,
+		func(s result.CommandResultSummary) about {
+			return about{s.ID, s.ProjectKey, s.TargetKey, s.Command.StartTime, s.Command.EndTime}
+		}}
+	validateKind = kind[result.ValidateResultSummary]{LabelValidateResultID, AnnotationValidateSummary,
+		func(s result.ValidateResultSummary) about {
+			return about{s.ID, s.ProjectKey, s.TargetKey, s.StartTime, s.EndTime}
+		}}
+)
+
+// summary reads the summary of a result Secret; false when it has none or
+// it cannot be read.
+func (k kind[S]) summary(m metav1.PartialObjectMetadata) (S, about, bool) {
+	var sum S
+	a, ok := m.Annotations[k.annotation]
+	if !ok || json.Unmarshal([]byte(a), &sum) != nil {
+		return sum, about{}, false
+	}
+	ab := k.about(sum)
+	return sum, ab, ab.id != ""
+}
+
+// entry orders a stored result.
+func (a about) entry(m metav1.PartialObjectMetadata) entry {
+	return entry{id: a.id, start: a.start, end: a.end, rv: m.ResourceVersion}
+}
+
+// listSummaries lists the stored results of kind k matching f, newest
+// first. Secrets whose summary cannot be read are skipped.
+func listSummaries[S any](ctx context.Context, s *Store, k kind[S], f Filter) ([]S, error) {
+	l, err := s.listAll(ctx, k.label)
 	if err != nil {
 		return nil, err
 	}
-	var out []result.CommandResultSummary
+	var out []S
 	var order []entry
 	for _, m := range l {
-		if sum, ok := commandSummaryOf(m); ok && f.match(sum.ProjectKey, sum.TargetKey) {
+		if sum, ab, ok := k.summary(m); ok && f.match(ab.project, ab.target) {
 			out = append(out, sum)
-			order = append(order, entry{id: sum.ID, start: sum.Command.StartTime, end: sum.Command.EndTime, rv: m.ResourceVersion})
+			order = append(order, ab.entry(m))
 		}
 	}
 	sortNewest(out, order)
 	return out, nil
+}
+
+// ListCommandResultSummaries lists the stored command results matching f,
+// newest first.
+func (s *Store) ListCommandResultSummaries(ctx context.Context, f Filter) ([]result.CommandResultSummary, error) {
+	return listSummaries(ctx, s, commandKind, f)
 }
 
 // ListValidateResultSummaries lists the stored validate results matching
 // f, newest first.
 func (s *Store) ListValidateResultSummaries(ctx context.Context, f Filter) ([]result.ValidateResultSummary, error) {
-	l, err := s.listAll(ctx, LabelValidateResultID)
-	if err != nil {
-		return nil, err
-	}
-	var out []result.ValidateResultSummary
-	var order []entry
-	for _, m := range l {
-		if sum, ok := validateSummaryOf(m); ok && f.match(sum.ProjectKey, sum.TargetKey) {
-			out = append(out, sum)
-			order = append(order, entry{id: sum.ID, start: sum.StartTime, end: sum.EndTime, rv: m.ResourceVersion})
-		}
-	}
-	sortNewest(out, order)
-	return out, nil
+	return listSummaries(ctx, s, validateKind, f)
 }
 
 // NotFoundError is returned for an unknown result id.

@@ -63,17 +63,17 @@ func New(c *k8s.Clients, opts Options) *Store {
 // and target beyond the keep count. The returned warnings say what was
 // reduced or could not be cleaned up; the error means nothing was stored.
 func (s *Store) WriteCommandResult(ctx context.Context, cr *result.CommandResult) ([]string, error) {
-	data, annotations, warnings, err := s.encodeCommandResult(cr)
+	enc, err := s.encodeCommandResult(cr)
 	if err != nil {
 		return nil, err
 	}
 	labels := map[string]string{LabelResult: "true", LabelCommandResultID: cr.ID}
 	deploymentLabels(labels, cr.KluctlDeployment)
-	projectAnnotations(annotations, cr.ProjectKey)
-	if err := s.apply(ctx, secretName("cr", cr.ID, cr.ProjectKey), labels, annotations, data); err != nil {
-		return warnings, err
+	projectAnnotations(enc.annotations, cr.ProjectKey)
+	if err := s.apply(ctx, secretName("cr", cr.ID, cr.ProjectKey), labels, enc.annotations, enc.data); err != nil {
+		return enc.warnings, err
 	}
-	return append(warnings, s.cleanupCommandResults(ctx, cr)...), nil
+	return append(enc.warnings, cleanup(ctx, s, commandKind, s.opts.KeepCommandResults, cr.ID, cr.ProjectKey, cr.TargetKey)...), nil
 }
 
 // WriteValidateResult stores v and removes old validate results of the
@@ -97,7 +97,7 @@ func (s *Store) WriteValidateResult(ctx context.Context, v *result.ValidateDocum
 	if err := s.apply(ctx, secretName("vr", v.ID, v.ProjectKey), labels, annotations, map[string][]byte{KeyValidateResult: body}); err != nil {
 		return nil, err
 	}
-	return s.cleanupValidateResults(ctx, v), nil
+	return cleanup(ctx, s, validateKind, s.opts.KeepValidateResults, v.ID, v.ProjectKey, v.TargetKey), nil
 }
 
 func deploymentLabels(labels map[string]string, kd *result.KluctlDeploymentInfo) {
@@ -159,24 +159,6 @@ func (s *Store) ensureNamespace(ctx context.Context) error {
 	return nil
 }
 
-// cleanupCommandResults deletes the oldest results of cr's project and
-// target beyond the keep count; cr itself is always kept.
-func (s *Store) cleanupCommandResults(ctx context.Context, cr *result.CommandResult) []string {
-	return s.cleanup(ctx, LabelCommandResultID, s.opts.KeepCommandResults, cr.ID, func(m metav1.PartialObjectMetadata) (entry, bool) {
-		sum, ok := commandSummaryOf(m)
-		return entry{id: sum.ID, start: sum.Command.StartTime, end: sum.Command.EndTime, rv: m.ResourceVersion},
-			ok && sum.ProjectKey == cr.ProjectKey && sum.TargetKey == cr.TargetKey
-	})
-}
-
-func (s *Store) cleanupValidateResults(ctx context.Context, v *result.ValidateDocument) []string {
-	return s.cleanup(ctx, LabelValidateResultID, s.opts.KeepValidateResults, v.ID, func(m metav1.PartialObjectMetadata) (entry, bool) {
-		sum, ok := validateSummaryOf(m)
-		return entry{id: sum.ID, start: sum.StartTime, end: sum.EndTime, rv: m.ResourceVersion},
-			ok && sum.ProjectKey == v.ProjectKey && sum.TargetKey == v.TargetKey
-	})
-}
-
 // entry is a stored result as far as cleanup needs it.
 type entry struct {
 	id         string
@@ -201,26 +183,26 @@ func (a entry) newerThan(b entry) bool {
 	return a.id < b.id
 }
 
-// cleanup deletes the results selected by match beyond the newest keep
-// (counting the just written keepID, which always stays).
-func (s *Store) cleanup(ctx context.Context, label string, keep int, keepID string, match func(metav1.PartialObjectMetadata) (entry, bool)) []string {
+// cleanup deletes the results of kind k of one project and target beyond
+// the newest keep (counting the just written keepID, which always stays).
+func cleanup[S any](ctx context.Context, s *Store, k kind[S], keep int, keepID string, project result.ProjectKey, target result.TargetKey) []string {
 	if keep < 0 {
 		return nil
 	}
-	list, err := s.listMeta(ctx, label, s.opts.Namespace)
+	list, err := s.listMeta(ctx, k.label, s.opts.Namespace)
 	if err != nil {
 		return []string{fmt.Sprintf("could not list old results for cleanup: %v", err)}
 	}
 	var same []entry
 	for _, m := range list {
-		if e, ok := match(m); ok && e.id != keepID {
-			same = append(same, e)
+		if _, ab, ok := k.summary(m); ok && ab.id != keepID && ab.project == project && ab.target == target {
+			same = append(same, ab.entry(m))
 		}
 	}
 	sort.SliceStable(same, func(i, j int) bool { return same[i].newerThan(same[j]) })
 	var warnings []string
 	for i := max(keep-1, 0); i < len(same); i++ {
-		if err := s.deleteByLabel(ctx, label, same[i].id); err != nil {
+		if err := s.deleteByLabel(ctx, k.label, same[i].id); err != nil {
 			warnings = append(warnings, fmt.Sprintf("failed to delete old result %s: %v", same[i].id, err))
 		}
 	}

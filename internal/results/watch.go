@@ -27,25 +27,24 @@ type ValidateResultEvent = Event[result.ValidateResultSummary]
 // WatchCommandResultSummaries sends the stored command results matching f
 // and then every change, until ctx ends (the channel is then closed).
 func (s *Store) WatchCommandResultSummaries(ctx context.Context, f Filter) (<-chan CommandResultEvent, error) {
-	return watchSummaries(ctx, s, LabelCommandResultID, func(m metav1.PartialObjectMetadata) (result.CommandResultSummary, bool) {
-		sum, ok := commandSummaryOf(m)
-		return sum, ok && f.match(sum.ProjectKey, sum.TargetKey)
-	})
+	return watchSummaries(ctx, s, commandKind, f)
 }
 
 // WatchValidateResultSummaries is WatchCommandResultSummaries for validate
 // results.
 func (s *Store) WatchValidateResultSummaries(ctx context.Context, f Filter) (<-chan ValidateResultEvent, error) {
-	return watchSummaries(ctx, s, LabelValidateResultID, func(m metav1.PartialObjectMetadata) (result.ValidateResultSummary, bool) {
-		sum, ok := validateSummaryOf(m)
-		return sum, ok && f.match(sum.ProjectKey, sum.TargetKey)
-	})
+	return watchSummaries(ctx, s, validateKind, f)
 }
 
 // retryDelay is the pause before a failed watch is started again.
 const retryDelay = 2 * time.Second
 
-func watchSummaries[S any](ctx context.Context, s *Store, label string, decode func(metav1.PartialObjectMetadata) (S, bool)) (<-chan Event[S], error) {
+func watchSummaries[S any](ctx context.Context, s *Store, k kind[S], f Filter) (<-chan Event[S], error) {
+	label := k.label
+	decode := func(m metav1.PartialObjectMetadata) (S, bool) {
+		sum, ab, ok := k.summary(m)
+		return sum, ok && f.match(ab.project, ab.target)
+	}
 	ns := metav1.NamespaceAll
 	rv, items, err := s.listWithVersion(ctx, label, ns)
 	if apierrors.IsForbidden(err) {

@@ -83,31 +83,33 @@ func keep(n int) int {
 // --force-write-command-result). A failure never fails the command: it is
 // reported as a warning on stderr.
 func (r *ResultFlags) StoreCommandResult(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, res *result.Result, dryRun bool) {
-	if res == nil || res.Document == nil {
-		return
+	if res != nil && res.Document != nil {
+		r.write(ctx, streams, t, dryRun, func(ctx context.Context, st *results.Store) ([]string, error) {
+			return st.WriteCommandResult(ctx, res.Document)
+		})
 	}
+}
+
+// StoreValidateResult writes a validate result like StoreCommandResult.
+func (r *ResultFlags) StoreValidateResult(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, res *result.ValidateResult) {
+	if res != nil && res.Document != nil {
+		r.write(ctx, streams, t, false, func(ctx context.Context, st *results.Store) ([]string, error) {
+			return st.WriteValidateResult(ctx, res.Document)
+		})
+	}
+}
+
+// write runs one store write, bounded by storeTimeout (not by the
+// command's --timeout, which the command may have used up), and reports
+// its warnings and failure.
+func (r *ResultFlags) write(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, dryRun bool, w func(context.Context, *results.Store) ([]string, error)) {
 	st := r.store(t, dryRun)
 	if st == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	warnings, err := st.WriteCommandResult(ctx, res.Document)
-	reportStore(streams, t, warnings, err)
-}
-
-// StoreValidateResult writes a validate result like StoreCommandResult.
-func (r *ResultFlags) StoreValidateResult(ctx context.Context, streams *iostreams.IOStreams, t *engine.Target, res *result.ValidateResult) {
-	if res == nil || res.Document == nil {
-		return
-	}
-	st := r.store(t, false)
-	if st == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	warnings, err := st.WriteValidateResult(ctx, res.Document)
+	warnings, err := w(ctx, st)
 	reportStore(streams, t, warnings, err)
 }
 
