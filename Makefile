@@ -14,7 +14,7 @@ VERSION ?= 0.0.0-dev+$(shell git rev-parse --short HEAD 2>/dev/null || echo unkn
 # race detector.
 RACE_PKGS := ./internal/engine/ ./internal/results/ ./internal/result/ ./internal/render/... ./internal/project/ ./internal/k8s/ ./internal/deploy/ ./internal/jinja2/
 
-.PHONY: all build test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
+.PHONY: all build generate test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
 
 all: build
 
@@ -76,3 +76,16 @@ bench: build cluster-build
 
 clean:
 	rm -rf $(BIN)
+
+CONTROLLER_GEN_VERSION := v0.23.0
+CONTROLLER_GEN := $(CACHE)/tools/controller-gen-$(CONTROLLER_GEN_VERSION)
+
+$(CONTROLLER_GEN):
+	mkdir -p $(dir $@)
+	GOBIN=$(CACHE)/tools/tmp-cg go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	mv $(CACHE)/tools/tmp-cg/controller-gen $@ && rm -rf $(CACHE)/tools/tmp-cg
+
+## generate: deep copy functions and the CRD of the API (committed)
+generate: $(CONTROLLER_GEN)
+	$(CONTROLLER_GEN) object paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases

@@ -26,6 +26,8 @@ type Cluster struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	// stopCloud ends the cloud simulation (see simulateCloud).
+	stopCloud context.CancelFunc
 }
 
 // startAttempts bounds the retries when a process ends during start-up,
@@ -146,6 +148,9 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 		return err
 	}
 	c.progressf("%d kwok nodes and the default service account ready after %s", c.opts.Nodes, time.Since(began).Round(10*time.Millisecond))
+	cloudCtx, stopCloud := context.WithCancel(context.Background())
+	c.stopCloud = stopCloud
+	go simulateCloud(cloudCtx, cs)
 	return nil
 }
 
@@ -221,6 +226,9 @@ func serviceAccountExists(ctx context.Context, cs kubernetes.Interface, namespac
 // server port still in use. Stop is safe to call more than once.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
+		if c.stopCloud != nil {
+			c.stopCloud()
+		}
 		errs := make([]error, len(c.procs))
 		var wg sync.WaitGroup
 		for i, p := range c.procs {

@@ -1,0 +1,230 @@
+package gitops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/e2e/kluctltest"
+	"github.com/kluctl-go/kluctl/internal/controller"
+	"github.com/kluctl-go/kluctl/internal/gitserver"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/simcluster"
+)
+
+// env is the simulated cluster, a git server holding the demo and a
+// running controller.
+type env struct {
+	t   *testing.T
+	c   *simcluster.Cluster
+	cs  kubernetes.Interface
+	cl  client.Client
+	git *gitserver.Server
+	ns  string
+}
+
+const (
+	gitUser, gitPassword = "deployer", "git-s3cret-pw"
+	demoPath             = "microservices-demo/3-templating-and-multi-env"
+)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c := simcluster.Current(t)
+	cfg := c.RESTConfig()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme, err := controller.Scheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := k8s.NewClients(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := controller.ApplyCRDs(ctx, clients, "kluctl-test"); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: gitUser, Password: gitPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e := &env{t: t, c: c, cs: cs, cl: cl, git: srv, ns: c.NewNamespace(t)}
+	if _, err := srv.CommitDir("demo", "main", filepath.Join(kluctltest.SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "git-credentials"},
+		StringData: map[string]string{"username": gitUser, "password": gitPassword},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	logger := funcr.NewJSON(func(obj string) {
+		if strings.Contains(obj, gitPassword) {
+			t.Errorf("the controller logged the git password: %s", obj)
+		}
+		t.Log(obj)
+	}, funcr.Options{})
+	done := make(chan error, 1)
+	go func() {
+		done <- controller.Run(ctx, cfg, controller.RunOptions{
+			Options: controller.Options{
+				Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
+			},
+			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("controller: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the controller did not stop")
+		}
+	})
+	return e
+}
+
+// kd returns a KluctlDeployment of the demo for target.
+func (e *env) kd(name, target string, mutate func(*v1beta1.KluctlDeployment)) *v1beta1.KluctlDeployment {
+	ctxName := "default"
+	kd := &v1beta1.KluctlDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
+		Spec: v1beta1.KluctlDeploymentSpec{
+			Source:      v1beta1.ProjectSource{Git: &v1beta1.ProjectSourceGit{URL: e.git.URL("demo"), Path: demoPath, Ref: &v1beta1.GitRef{Branch: "main"}}},
+			Credentials: v1beta1.ProjectCredentials{Git: []v1beta1.ProjectCredentialsGit{{Host: "127.0.0.1", SecretRef: v1beta1.LocalObjectReference{Name: "git-credentials"}}}},
+			Interval:    metav1.Duration{Duration: 5 * time.Second},
+			Target:      &target,
+			Context:     &ctxName,
+			Validate:    true,
+			DeployMode:  v1beta1.KluctlDeployModeFull,
+		},
+	}
+	if mutate != nil {
+		mutate(kd)
+	}
+	if err := e.cl.Create(context.Background(), kd); err != nil {
+		e.t.Fatal(err)
+	}
+	return kd
+}
+
+func (e *env) get(name string) *v1beta1.KluctlDeployment {
+	e.t.Helper()
+	var kd v1beta1.KluctlDeployment
+	if err := e.cl.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: name}, &kd); err != nil {
+		e.t.Fatal(err)
+	}
+	return &kd
+}
+
+// waitFor polls until cond holds for the KluctlDeployment name.
+func (e *env) waitFor(name, what string, timeout time.Duration, cond func(*v1beta1.KluctlDeployment) bool) *v1beta1.KluctlDeployment {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		kd := e.get(name)
+		if cond(kd) {
+			return kd
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(kd.Status, "", "  ")
+			e.t.Fatalf("%s: %s did not happen within %s; status:\n%s", name, what, timeout, b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func readyStatus(kd *v1beta1.KluctlDeployment) (metav1.ConditionStatus, string) {
+	c := meta.FindStatusCondition(kd.Status.Conditions, v1beta1.ReadyCondition)
+	if c == nil {
+		return "", ""
+	}
+	return c.Status, c.Message
+}
+
+func isReady(kd *v1beta1.KluctlDeployment) bool {
+	s, _ := readyStatus(kd)
+	return s == metav1.ConditionTrue
+}
+
+// waitAvailable waits until every Deployment in ns is Available.
+func (e *env) waitAvailable(ns string, want int) {
+	e.t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		l, err := e.cs.AppsV1().Deployments(ns).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ready := 0
+		for _, d := range l.Items {
+			for _, c := range d.Status.Conditions {
+				if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
+					ready++
+				}
+			}
+		}
+		if ready >= want && ready == len(l.Items) {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d of %d Deployments in %s available, want %d", ready, len(l.Items), ns, want)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (e *env) patch(name string, mutate func(*v1beta1.KluctlDeployment)) {
+	e.t.Helper()
+	kd := e.get(name)
+	p := client.MergeFrom(kd.DeepCopy())
+	mutate(kd)
+	if err := e.cl.Patch(context.Background(), kd, p); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func summaryOf(kd *v1beta1.KluctlDeployment) map[string]any {
+	if kd.Status.LastDeployResult == nil {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(kd.Status.LastDeployResult.Raw, &m)
+	return m
+}
+
+func fmtStatus(kd *v1beta1.KluctlDeployment) string {
+	s, m := readyStatus(kd)
+	return fmt.Sprintf("%s %q", s, m)
+}
+
+func clientKey(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}

@@ -1,0 +1,40 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kluctl-go/kluctl/config/crd"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/readiness"
+)
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// ApplyCRDs applies the API's CRDs by server-side apply and waits until
+// they are established.
+func ApplyCRDs(ctx context.Context, c *k8s.Clients, fieldManager string) error {
+	b, err := crd.KluctlDeployment()
+	if err != nil {
+		return err
+	}
+	var u unstructured.Unstructured
+	if err := yaml.Unmarshal(b, &u.Object); err != nil {
+		return fmt.Errorf("decode the KluctlDeployment CRD: %w", err)
+	}
+	if _, err := c.Dynamic.Resource(crdGVR).Apply(ctx, u.GetName(), &u, metav1.ApplyOptions{FieldManager: fieldManager, Force: true}); err != nil {
+		return fmt.Errorf("apply CRD %s: %w", u.GetName(), err)
+	}
+	ref := k8s.ObjectRef{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition", Name: u.GetName()}
+	if _, err := readiness.Wait(ctx, c, ref, readiness.WaitOptions{Timeout: time.Minute, Interval: 200 * time.Millisecond}); err != nil {
+		return fmt.Errorf("CRD %s not established: %w", u.GetName(), err)
+	}
+	c.ResetMapper()
+	return nil
+}

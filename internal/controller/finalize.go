@@ -1,0 +1,42 @@
+package controller
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/prune"
+)
+
+// finalize deletes the target's objects when spec.delete asks for it, then
+// releases the object. Failures to delete are logged: the object is
+// released anyway, as with the original.
+func (r *Reconciler) finalize(ctx context.Context, kd *v1beta1.KluctlDeployment) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(kd, v1beta1.KluctlDeploymentFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	rc := r.newRun(ctx, kd)
+	rc.logf("Finalizing")
+	if kd.Spec.Delete && !kd.Spec.Suspend && kd.Status.TargetKey != nil && kd.Status.TargetKey.Discriminator != "" {
+		rc.logf("Deleting objects with discriminator '%s'", kd.Status.TargetKey.Discriminator)
+		rc.discriminator = kd.Status.TargetKey.Discriminator
+		if err := rc.prepare(); err != nil {
+			rc.logf("deletion failed: %v", err)
+		} else {
+			res, err := rc.target.Delete(ctx, prune.Options{Wait: false})
+			if res != nil && res.Document != nil {
+				rc.storeCommandResult(res, "delete", true)
+			}
+			if err != nil {
+				rc.logf("deletion failed: %v", err)
+			}
+		}
+		rc.cleanup()
+	}
+	patch := client.MergeFrom(kd.DeepCopy())
+	controllerutil.RemoveFinalizer(kd, v1beta1.KluctlDeploymentFinalizer)
+	return ctrl.Result{}, r.client.Patch(ctx, kd, patch, client.FieldOwner(r.opts.Name))
+}

@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/engine"
+	"github.com/kluctl-go/kluctl/internal/project"
+	"github.com/kluctl-go/kluctl/internal/render"
+)
+
+// prepare fetches the source and loads and renders the target, recording
+// the observed commit. Fields whose support has not landed give errors.
+func (rc *run) prepare() error {
+	spec := &rc.kd.Spec
+	if spec.Decryption != nil {
+		return fmt.Errorf("spec.decryption: SOPS decryption is %w", errNotSupported)
+	}
+	if len(spec.Credentials.Oci) != 0 || len(spec.Credentials.Helm) != 0 || len(spec.HelmCredentials) != 0 {
+		return fmt.Errorf("spec.credentials.oci/helm: OCI and Helm credentials are %w", errNotSupported)
+	}
+	if len(spec.SourceOverrides) != 0 {
+		return fmt.Errorf("spec.sourceOverrides: source overrides are %w", errNotSupported)
+	}
+	if spec.DeployMode == v1beta1.KluctlDeployPokeImages {
+		return fmt.Errorf("spec.deployMode: poke-images is %w", errNotSupported)
+	}
+	src, err := sourceOf(rc.kd)
+	if err != nil {
+		return err
+	}
+	auth, err := rc.gitAuth(src)
+	if err != nil {
+		return err
+	}
+	rc.checkout, err = rc.r.sources.Checkout(rc.ctx, src.url, src.ref, auth)
+	if err != nil {
+		return fmt.Errorf("failed to clone git source: %w", err)
+	}
+	rc.kd.Status.ObservedCommit = rc.checkout.Commit
+	dir, err := src.projectDir(rc.checkout.Dir)
+	if err != nil {
+		return err
+	}
+	opts, err := rc.engineOptions(dir)
+	if err != nil {
+		return err
+	}
+	t, err := engine.Load(rc.ctx, opts)
+	if err != nil {
+		return err
+	}
+	rc.target = t
+	rc.secrets = append(rc.secrets, t.Project.SensitiveValues()...)
+	rc.masker = diff.NewMasker(rc.secrets)
+	return nil
+}
+
+// engineOptions turns the spec into engine options: args are data, the
+// environment is empty (a KluctlDeployment cannot read the controller's).
+func (rc *run) engineOptions(projectDir string) (engine.Options, error) {
+	spec := &rc.kd.Spec
+	opts := engine.Options{
+		ProjectDir: projectDir,
+		RepoRoot:   rc.checkout.Dir,
+		Target:     deref(spec.Target),
+		Getenv:     func(string) string { return "" },
+		Cluster:    rc.clusterProvider(),
+		ScratchDir: rc.r.opts.ScratchDir,
+		Inclusion: render.Inclusion{
+			IncludeTags: spec.IncludeTags, ExcludeTags: spec.ExcludeTags,
+			IncludeDirs: spec.IncludeDeploymentDirs, ExcludeDirs: spec.ExcludeDeploymentDirs,
+		},
+		TargetNameOverride: deref(spec.TargetNameOverride),
+		Context:            deref(spec.Context),
+		Discriminator:      rc.discriminator,
+	}
+	if spec.Args != nil && len(spec.Args.Raw) != 0 {
+		if err := json.Unmarshal(spec.Args.Raw, &opts.Args); err != nil {
+			return opts, fmt.Errorf("spec.args: %w", err)
+		}
+	}
+	for i, img := range spec.Images {
+		b, err := json.Marshal(img)
+		if err != nil {
+			return opts, err
+		}
+		var fi project.FixedImage
+		if err := json.Unmarshal(b, &fi); err != nil {
+			return opts, fmt.Errorf("spec.images[%d]: %w", i, err)
+		}
+		opts.FixedImages = append(opts.FixedImages, fi)
+	}
+	return opts, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

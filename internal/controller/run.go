@@ -1,0 +1,235 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/diff"
+	"github.com/kluctl-go/kluctl/internal/engine"
+	"github.com/kluctl-go/kluctl/internal/gitsource"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// run is one reconcile of one KluctlDeployment.
+type run struct {
+	r           *Reconciler
+	ctx         context.Context
+	kd          *v1beta1.KluctlDeployment
+	base        *v1beta1.KluctlDeployment // status as last written
+	reconcileID string
+	masker      *diff.Masker
+	secrets     []string
+
+	checkout *gitsource.Checkout
+	target   *engine.Target
+	request  *v1beta1.ManualRequest
+	// discriminator overrides the target's (deletion uses the stored one).
+	discriminator string
+	// pendingReconcile is a reconcile request handled by this run.
+	pendingReconcile *v1beta1.ManualRequestResult
+}
+
+func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *run {
+	id := string(controller.ReconcileIDFromContext(ctx))
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return &run{r: r, ctx: ctx, kd: kd, base: kd.DeepCopy(), reconcileID: id}
+}
+
+func (rc *run) mask(s string) string { return rc.masker.String(s) }
+
+func (rc *run) logf(format string, args ...any) {
+	log.FromContext(rc.ctx).Info(rc.mask(fmt.Sprintf(format, args...)), "reconcileID", rc.reconcileID)
+}
+
+// flushStatus writes the status changes made since the last flush.
+func (rc *run) flushStatus() error {
+	patch := client.MergeFrom(rc.base)
+	if err := rc.r.client.Status().Patch(rc.ctx, rc.kd, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	rc.base = rc.kd.DeepCopy()
+	return nil
+}
+
+func (rc *run) setCondition(typ string, status metav1.ConditionStatus, reason, msg string) {
+	msg = rc.mask(msg)
+	if len(msg) > v1beta1.MaxConditionMessageLength {
+		msg = msg[:v1beta1.MaxConditionMessageLength] + "..."
+	}
+	meta.SetStatusCondition(&rc.kd.Status.Conditions, metav1.Condition{Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: rc.kd.Generation})
+}
+
+// progress shows what the run is doing now, keeping the last Ready state.
+func (rc *run) progress(msg string) {
+	if meta.FindStatusCondition(rc.kd.Status.Conditions, v1beta1.ReadyCondition) == nil {
+		rc.setCondition(v1beta1.ReadyCondition, metav1.ConditionUnknown, v1beta1.ProgressingReason, "Reconciliation in progress")
+	}
+	rc.setCondition(v1beta1.ReconcilingCondition, metav1.ConditionTrue, v1beta1.ProgressingReason, msg)
+	if err := rc.flushStatus(); err != nil {
+		rc.logf("%v", err)
+	}
+}
+
+// ready sets the final Ready condition and drops Reconciling.
+func (rc *run) ready(status metav1.ConditionStatus, reason, msg string) {
+	rc.setCondition(v1beta1.ReadyCondition, status, reason, msg)
+	meta.RemoveStatusCondition(&rc.kd.Status.Conditions, v1beta1.ReconcilingCondition)
+}
+
+func (rc *run) readyReason() string {
+	if c := meta.FindStatusCondition(rc.kd.Status.Conditions, v1beta1.ReadyCondition); c != nil {
+		return c.Reason
+	}
+	return "warning"
+}
+
+// reconcile runs manual requests or the full reconcile and returns when to
+// come back.
+func (rc *run) reconcile() (ctrl.Result, error) {
+	defer rc.cleanup()
+	rc.progress("Initializing")
+	if err := rc.setProjectKey(); err != nil {
+		return ctrl.Result{}, rc.failPrepare(err)
+	}
+	if rc.kd.Spec.Suspend {
+		rc.logf("Reconciliation is suspended for this object, only allowing manual requests to be processed")
+	}
+	processed, err := rc.manualRequests()
+	if processed {
+		return ctrl.Result{RequeueAfter: requeueNow}, err
+	}
+	if rc.kd.Spec.Suspend && rc.pendingReconcile == nil {
+		rc.kd.Status.ObservedGeneration = rc.kd.Generation
+		return ctrl.Result{}, nil
+	}
+	cmdErr, err := rc.fullReconcile()
+	if rc.pendingReconcile != nil {
+		e := err
+		if e == nil {
+			e = cmdErr
+		}
+		rc.finishRequest(rc.pendingReconcile, "", e)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	next := rc.nextReconcile()
+	msg, reason := rc.finalStatus()
+	if reason != v1beta1.ReconciliationSucceededReason {
+		rc.ready(metav1.ConditionFalse, reason, msg)
+		return ctrl.Result{RequeueAfter: next}, errors.New(msg)
+	}
+	rc.ready(metav1.ConditionTrue, reason, msg)
+	if cmdErr != nil {
+		rc.logf("%v", cmdErr)
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+func (rc *run) cleanup() {
+	if rc.checkout != nil {
+		rc.checkout.Release()
+		rc.checkout = nil
+	}
+}
+
+// failPrepare records a failure before any command could run.
+func (rc *run) failPrepare(err error) error {
+	rc.kd.Status.LastPrepareError = rc.mask(err.Error())
+	rc.ready(metav1.ConditionFalse, v1beta1.PrepareFailedReason, "prepare failed: "+rc.kd.Status.LastPrepareError)
+	return err
+}
+
+// setProjectKey records the project key of the source right away.
+func (rc *run) setProjectKey() error {
+	src, err := sourceOf(rc.kd)
+	if err != nil {
+		return err
+	}
+	key, err := src.projectKey()
+	if err != nil {
+		return err
+	}
+	rc.kd.Status.ProjectKey = &key
+	return nil
+}
+
+// nextReconcile is the time until the earliest due interval, deploy or
+// validation.
+func (rc *run) nextReconcile() time.Duration {
+	next := rc.kd.Spec.Interval.Duration
+	now := time.Now()
+	for _, t := range []*time.Time{rc.nextDeployTime(), rc.nextValidateTime()} {
+		if t != nil {
+			if d := t.Sub(now); d < next {
+				next = d
+			}
+		}
+	}
+	if next < time.Second {
+		next = time.Second
+	}
+	return next
+}
+
+func (rc *run) nextDeployTime() *time.Time {
+	spec := rc.kd.Spec
+	if spec.Suspend || spec.DeployInterval == nil {
+		return nil
+	}
+	var s result.CommandResultSummary
+	if !decodeRaw(rc.kd.Status.LastDeployResult, &s) {
+		return nil
+	}
+	t := s.Command.EndTime.Add(spec.DeployInterval.Duration.Duration)
+	return &t
+}
+
+func (rc *run) nextValidateTime() *time.Time {
+	spec := rc.kd.Spec
+	if spec.Suspend || !spec.Validate {
+		return nil
+	}
+	var v struct {
+		EndTime metav1.Time `json:"endTime"`
+	}
+	if !decodeRaw(rc.kd.Status.LastValidateResult, &v) {
+		return nil
+	}
+	interval := spec.Interval.Duration
+	if spec.ValidateInterval != nil {
+		interval = spec.ValidateInterval.Duration.Duration
+	}
+	t := v.EndTime.Add(interval)
+	return &t
+}
+
+func decodeRaw(raw *runtime.RawExtension, v any) bool {
+	if raw == nil || len(raw.Raw) == 0 {
+		return false
+	}
+	return json.Unmarshal(raw.Raw, v) == nil
+}
+
+func encodeRaw(v any) *runtime.RawExtension {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return &runtime.RawExtension{Raw: b}
+}

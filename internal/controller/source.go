@@ -1,0 +1,137 @@
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/gitinfo"
+	"github.com/kluctl-go/kluctl/internal/gitsource"
+)
+
+// errNotSupported marks spec fields whose support has not landed yet.
+var errNotSupported = errors.New("not supported yet")
+
+// source is the git source of a KluctlDeployment.
+type source struct {
+	url  string
+	ref  gitsource.Ref
+	path string
+}
+
+func sourceOf(kd *v1beta1.KluctlDeployment) (*source, error) {
+	s := kd.Spec.Source
+	switch {
+	case s.Git != nil:
+		out := &source{url: s.Git.URL, path: s.Git.Path}
+		if s.Git.Ref != nil {
+			out.ref = gitsource.Ref{Branch: s.Git.Ref.Branch, Tag: s.Git.Ref.Tag, Commit: s.Git.Ref.Commit}
+		}
+		return out, nil
+	case s.Oci != nil:
+		return nil, fmt.Errorf("spec.source.oci: OCI sources are %w", errNotSupported)
+	case s.URL != nil:
+		out := &source{url: *s.URL, path: s.Path}
+		if s.Ref != nil {
+			out.ref = gitsource.Ref{Branch: s.Ref.Branch, Tag: s.Ref.Tag, Commit: s.Ref.Commit}
+		}
+		return out, nil
+	}
+	return nil, errors.New("missing source spec")
+}
+
+func (s *source) projectKey() (v1beta1.ProjectKey, error) {
+	u, err := gitinfo.ParseURL(s.url)
+	if err != nil {
+		return v1beta1.ProjectKey{}, fmt.Errorf("spec.source.git.url: %w", err)
+	}
+	sub := path.Clean("/" + s.path)[1:]
+	return v1beta1.ProjectKey{RepoKey: gitinfo.RepoKey(u), SubDir: sub}, nil
+}
+
+// projectDir is the project folder inside a checkout; the path may not
+// leave it.
+func (s *source) projectDir(root string) (string, error) {
+	clean := path.Clean("/" + s.path)
+	dir := filepath.Join(root, filepath.FromSlash(clean))
+	if dir != root && !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		return "", fmt.Errorf("source path %q leaves the repository", s.path)
+	}
+	return dir, nil
+}
+
+// gitAuth finds the credentials of s in spec.credentials.git (and the
+// deprecated source.secretRef and source.credentials), reading their
+// Secrets in the KluctlDeployment's namespace.
+func (rc *run) gitAuth(s *source) (*gitsource.Auth, error) {
+	u, err := gitinfo.ParseURL(s.url)
+	if err != nil {
+		return nil, err
+	}
+	host := strings.ToLower(u.Hostname())
+	repoPath := strings.Trim(u.Path, "/")
+	spec := rc.kd.Spec
+	type cand struct {
+		host, path string
+		secret     string
+	}
+	var cands []cand
+	for _, c := range spec.Credentials.Git {
+		cands = append(cands, cand{c.Host, c.Path, c.SecretRef.Name})
+	}
+	for _, c := range spec.Source.Credentials {
+		cands = append(cands, cand{c.Host, c.PathPrefix + "**", c.SecretRef.Name})
+	}
+	if spec.Source.SecretRef != nil {
+		cands = append(cands, cand{"*", "", spec.Source.SecretRef.Name})
+	}
+	for _, c := range cands {
+		h := strings.ToLower(c.host)
+		if h == "" {
+			h = "*"
+		}
+		if h != host && h != "*" {
+			continue
+		}
+		if c.path != "" {
+			if ok, err := path.Match(strings.Trim(c.path, "/"), repoPath); err != nil || !ok {
+				if !globPrefix(c.path, repoPath) {
+					continue
+				}
+			}
+		}
+		return rc.readGitSecret(c.secret)
+	}
+	return nil, nil
+}
+
+// globPrefix matches paths like "org/**".
+func globPrefix(pattern, p string) bool {
+	prefix, ok := strings.CutSuffix(strings.Trim(pattern, "/"), "**")
+	return ok && strings.HasPrefix(p, prefix)
+}
+
+func (rc *run) readGitSecret(name string) (*gitsource.Auth, error) {
+	var sec corev1.Secret
+	if err := rc.r.apiReader.Get(rc.ctx, types.NamespacedName{Namespace: rc.kd.Namespace, Name: name}, &sec); err != nil {
+		return nil, fmt.Errorf("failed to get secret '%s': %w", name, err)
+	}
+	d := sec.Data
+	auth := &gitsource.Auth{
+		Username: string(d["username"]), Password: string(d["password"]),
+		SSHKey: d["identity"], KnownHosts: d["known_hosts"], CABundle: d["caFile"],
+	}
+	if auth.Username == "" && auth.Password != "" {
+		auth.Username = "git"
+	}
+	for _, v := range []string{auth.Password} {
+		rc.addSecret(v)
+	}
+	return auth, nil
+}

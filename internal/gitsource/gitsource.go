@@ -1,0 +1,523 @@
+// Package gitsource fetches projects from git for the GitOps controller: a
+// bounded on-disk cache of bare mirrors, shared by every deployment of the
+// same repository, and read-only exports of the commits in use. Fetches of
+// one repository are serialised and deduplicated within MinFetchInterval.
+package gitsource
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	gitconfig "github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/kluctl-go/kluctl/internal/gitinfo"
+)
+
+// Ref selects a branch, a tag or a commit; all empty means the remote's
+// default branch.
+type Ref struct {
+	Branch, Tag, Commit string
+}
+
+func (r Ref) String() string {
+	switch {
+	case r.Commit != "":
+		return "commit " + r.Commit
+	case r.Tag != "":
+		return "tag " + r.Tag
+	case r.Branch != "":
+		return "branch " + r.Branch
+	}
+	return "the default branch"
+}
+
+// Auth are the credentials of one repository.
+type Auth struct {
+	Username, Password string
+	// SSHKey is a PEM private key; KnownHosts lines verify the server.
+	SSHKey     []byte
+	KnownHosts []byte
+	// CABundle verifies https servers.
+	CABundle []byte
+}
+
+// Options configure a Cache.
+type Options struct {
+	// Dir holds the mirrors and exports.
+	Dir string
+	// MaxRepos bounds the mirrors on disk (least recently used are
+	// removed); default 64.
+	MaxRepos int
+	// MaxExports bounds the exported commits kept when unused; default 32.
+	MaxExports int
+	// MinFetchInterval skips a fetch when the same repository was fetched
+	// this recently; default 0 (always fetch).
+	MinFetchInterval time.Duration
+}
+
+// Cache fetches and exports repositories. It is safe for concurrent use.
+type Cache struct {
+	opts    Options
+	mu      sync.Mutex
+	repos   map[string]*mirror
+	exports map[string]*export
+}
+
+type mirror struct {
+	mu        sync.Mutex // serialises fetches
+	dir       string
+	lastUsed  time.Time
+	lastFetch time.Time
+	inUse     int
+}
+
+type export struct {
+	dir      string
+	refs     int
+	lastUsed time.Time
+	ready    chan struct{}
+	err      error
+}
+
+// New returns a cache in opts.Dir.
+func New(opts Options) (*Cache, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("gitsource: no cache folder")
+	}
+	if opts.MaxRepos <= 0 {
+		opts.MaxRepos = 64
+	}
+	if opts.MaxExports <= 0 {
+		opts.MaxExports = 32
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "exports"), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "mirrors"), 0o700); err != nil {
+		return nil, err
+	}
+	return &Cache{opts: opts, repos: map[string]*mirror{}, exports: map[string]*export{}}, nil
+}
+
+// Checkout is an exported commit; call Release when done with Dir.
+type Checkout struct {
+	// Dir holds the files of the commit (read-only by convention).
+	Dir string
+	// Commit is the commit hash; Ref the branch or tag it was found by.
+	Commit string
+	Ref    Ref
+	// RepoKey is the normalised repository key.
+	RepoKey string
+	release func()
+}
+
+// Release gives the export back to the cache.
+func (c *Checkout) Release() {
+	if c.release != nil {
+		c.release()
+		c.release = nil
+	}
+}
+
+// Error is a failure to fetch a repository, naming it without credentials.
+type Error struct {
+	URL, Op string
+	Err     error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("git %s of %s: %v", e.Op, e.URL, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Checkout fetches url (unless fetched within MinFetchInterval), resolves
+// ref and exports that commit.
+func (c *Cache) Checkout(ctx context.Context, url string, ref Ref, auth *Auth) (*Checkout, error) {
+	u, err := gitinfo.ParseURL(url)
+	if err != nil {
+		return nil, &Error{URL: url, Op: "parse", Err: err}
+	}
+	safeURL := gitinfo.Redacted(u)
+	key := gitinfo.RepoKey(u)
+	m := c.mirror(key)
+	defer c.releaseMirror(m)
+
+	m.mu.Lock()
+	repo, err := c.fetch(ctx, m, url, auth)
+	if err != nil {
+		m.mu.Unlock()
+		return nil, &Error{URL: safeURL, Op: "fetch", Err: err}
+	}
+	hash, resolved, err := resolve(repo, ref)
+	m.mu.Unlock()
+	if err != nil {
+		return nil, &Error{URL: safeURL, Op: "checkout", Err: err}
+	}
+	dir, release, err := c.export(repo, hash, m)
+	if err != nil {
+		return nil, &Error{URL: safeURL, Op: "export", Err: err}
+	}
+	return &Checkout{Dir: dir, Commit: hash.String(), Ref: resolved, RepoKey: key, release: release}, nil
+}
+
+func (c *Cache) mirror(key string) *mirror {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.repos[key]
+	if m == nil {
+		sum := sha256.Sum256([]byte(key))
+		m = &mirror{dir: filepath.Join(c.opts.Dir, "mirrors", hex.EncodeToString(sum[:12]))}
+		c.repos[key] = m
+	}
+	m.inUse++
+	m.lastUsed = time.Now()
+	c.evictMirrors()
+	return m
+}
+
+func (c *Cache) releaseMirror(m *mirror) {
+	c.mu.Lock()
+	m.inUse--
+	c.mu.Unlock()
+}
+
+// evictMirrors removes the least recently used unused mirrors beyond
+// MaxRepos. Called with c.mu held.
+func (c *Cache) evictMirrors() {
+	if len(c.repos) <= c.opts.MaxRepos {
+		return
+	}
+	type kv struct {
+		key string
+		m   *mirror
+	}
+	var idle []kv
+	for k, m := range c.repos {
+		if m.inUse == 0 {
+			idle = append(idle, kv{k, m})
+		}
+	}
+	sort.Slice(idle, func(i, j int) bool { return idle[i].m.lastUsed.Before(idle[j].m.lastUsed) })
+	for _, e := range idle {
+		if len(c.repos) <= c.opts.MaxRepos {
+			return
+		}
+		delete(c.repos, e.key)
+		_ = os.RemoveAll(e.m.dir)
+	}
+}
+
+// fetch updates the bare mirror of m; called with m.mu held.
+func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*git.Repository, error) {
+	am, err := authMethod(url, auth)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := git.PlainOpen(m.dir)
+	if err != nil {
+		_ = os.RemoveAll(m.dir)
+		if repo, err = git.PlainInit(m.dir, true); err != nil {
+			return nil, err
+		}
+		if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
+			return nil, err
+		}
+		m.lastFetch = time.Time{}
+	}
+	if !m.lastFetch.IsZero() && time.Since(m.lastFetch) < c.opts.MinFetchInterval {
+		return repo, nil
+	}
+	opts := &git.FetchOptions{
+		RemoteName: "origin", RemoteURL: url, Auth: am, Force: true, Prune: true, Tags: git.AllTags,
+		RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+HEAD:refs/remotes/origin/HEAD"},
+	}
+	if auth != nil {
+		opts.CABundle = auth.CABundle
+	}
+	err = repo.FetchContext(ctx, opts)
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		// Some servers do not advertise HEAD as a fetchable ref.
+		opts.RefSpecs = opts.RefSpecs[:2]
+		if err2 := repo.FetchContext(ctx, opts); err2 != nil && !errors.Is(err2, git.NoErrAlreadyUpToDate) {
+			return nil, cleanErr(err)
+		}
+	}
+	m.lastFetch = time.Now()
+	return repo, nil
+}
+
+// cleanErr turns go-git's transport errors into short messages.
+func cleanErr(err error) error {
+	switch {
+	case errors.Is(err, transport.ErrAuthenticationRequired):
+		return errors.New("authentication required (check credentials.git)")
+	case errors.Is(err, transport.ErrAuthorizationFailed):
+		return errors.New("authorization failed (check credentials.git)")
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return errors.New("repository not found")
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		return errors.New("the repository is empty")
+	}
+	return err
+}
+
+func authMethod(url string, auth *Auth) (transport.AuthMethod, error) {
+	if auth == nil {
+		return nil, nil
+	}
+	u, err := gitinfo.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme == "ssh" {
+		if len(auth.SSHKey) == 0 {
+			return nil, nil
+		}
+		user := "git"
+		if u.User != nil && u.User.Username() != "" {
+			user = u.User.Username()
+		}
+		pk, err := gitssh.NewPublicKeys(user, auth.SSHKey, auth.Password)
+		if err != nil {
+			return nil, fmt.Errorf("ssh key: %w", err)
+		}
+		cb, err := knownHostsCallback(auth.KnownHosts)
+		if err != nil {
+			return nil, err
+		}
+		pk.HostKeyCallback = cb
+		return pk, nil
+	}
+	if auth.Username == "" && auth.Password == "" {
+		return nil, nil
+	}
+	return &githttp.BasicAuth{Username: auth.Username, Password: auth.Password}, nil
+}
+
+// knownHostsCallback verifies host keys against known_hosts lines; without
+// any, ssh is refused (never trust on first use).
+func knownHostsCallback(lines []byte) (ssh.HostKeyCallback, error) {
+	if len(strings.TrimSpace(string(lines))) == 0 {
+		return nil, errors.New("ssh needs known_hosts in the credentials secret")
+	}
+	type entry struct {
+		hosts []string
+		key   ssh.PublicKey
+	}
+	var entries []entry
+	rest := lines
+	for len(rest) > 0 {
+		_, hosts, key, _, r, err := ssh.ParseKnownHosts(rest)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("known_hosts: %w", err)
+		}
+		entries = append(entries, entry{hosts, key})
+		rest = r
+	}
+	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		host := hostname
+		if h, port, err := net.SplitHostPort(hostname); err == nil && port == "22" {
+			host = h
+		}
+		for _, e := range entries {
+			for _, h := range e.hosts {
+				if (h == hostname || h == host) && string(e.key.Marshal()) == string(key.Marshal()) {
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("ssh host key of %s is not in known_hosts", hostname)
+	}, nil
+}
+
+// resolve finds the commit of ref in repo.
+func resolve(repo *git.Repository, ref Ref) (plumbing.Hash, Ref, error) {
+	switch {
+	case ref.Commit != "":
+		h := plumbing.NewHash(ref.Commit)
+		if _, err := repo.CommitObject(h); err != nil {
+			return h, ref, fmt.Errorf("commit %s not found", ref.Commit)
+		}
+		return h, ref, nil
+	case ref.Tag != "":
+		r, err := repo.Reference(plumbing.NewTagReferenceName(ref.Tag), true)
+		if err != nil {
+			return plumbing.ZeroHash, ref, fmt.Errorf("tag %q not found", ref.Tag)
+		}
+		h := r.Hash()
+		if t, err := repo.TagObject(h); err == nil {
+			c, err := t.Commit()
+			if err != nil {
+				return h, ref, err
+			}
+			h = c.Hash
+		}
+		return h, ref, nil
+	case ref.Branch != "":
+		r, err := repo.Reference(plumbing.NewBranchReferenceName(ref.Branch), true)
+		if err != nil {
+			return plumbing.ZeroHash, ref, fmt.Errorf("branch %q not found", ref.Branch)
+		}
+		return r.Hash(), ref, nil
+	}
+	head, err := repo.Reference(plumbing.NewRemoteHEADReferenceName("origin"), false)
+	if err == nil && head.Type() == plumbing.SymbolicReference {
+		branch := head.Target().Short()
+		branch = strings.TrimPrefix(branch, "origin/")
+		return resolve(repo, Ref{Branch: branch})
+	}
+	for _, b := range []string{"main", "master"} {
+		if h, r, err := resolve(repo, Ref{Branch: b}); err == nil {
+			return h, r, nil
+		}
+	}
+	return plumbing.ZeroHash, ref, errors.New("no default branch found; set ref.branch")
+}
+
+// export returns a folder with the files of commit h, shared with other
+// users of the same commit.
+func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
+	key := h.String()
+	c.mu.Lock()
+	e := c.exports[key]
+	if e == nil {
+		e = &export{dir: filepath.Join(c.opts.Dir, "exports", key), ready: make(chan struct{})}
+		c.exports[key] = e
+		e.refs++
+		c.mu.Unlock()
+		m.mu.Lock()
+		e.err = writeTree(repo, h, e.dir)
+		m.mu.Unlock()
+		close(e.ready)
+	} else {
+		e.refs++
+		c.mu.Unlock()
+		<-e.ready
+	}
+	release := func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		e.refs--
+		e.lastUsed = time.Now()
+		c.evictExports()
+	}
+	if e.err != nil {
+		c.mu.Lock()
+		if c.exports[key] == e {
+			delete(c.exports, key)
+		}
+		c.mu.Unlock()
+		release()
+		_ = os.RemoveAll(e.dir)
+		return "", nil, e.err
+	}
+	return e.dir, release, nil
+}
+
+// evictExports removes unused exports beyond MaxExports, oldest first.
+// Called with c.mu held.
+func (c *Cache) evictExports() {
+	if len(c.exports) <= c.opts.MaxExports {
+		return
+	}
+	var idle []string
+	for k, e := range c.exports {
+		if e.refs == 0 {
+			idle = append(idle, k)
+		}
+	}
+	sort.Slice(idle, func(i, j int) bool { return c.exports[idle[i]].lastUsed.Before(c.exports[idle[j]].lastUsed) })
+	for _, k := range idle {
+		if len(c.exports) <= c.opts.MaxExports {
+			return
+		}
+		_ = os.RemoveAll(c.exports[k].dir)
+		delete(c.exports, k)
+	}
+}
+
+// Close removes everything the cache wrote.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.repos = map[string]*mirror{}
+	c.exports = map[string]*export{}
+	return errors.Join(os.RemoveAll(filepath.Join(c.opts.Dir, "mirrors")), os.RemoveAll(filepath.Join(c.opts.Dir, "exports")))
+}
+
+// writeTree writes the files of commit h below dir.
+func writeTree(repo *git.Repository, h plumbing.Hash, dir string) error {
+	commit, err := repo.CommitObject(h)
+	if err != nil {
+		return err
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		return err
+	}
+	tmp := dir + ".tmp"
+	_ = os.RemoveAll(tmp)
+	err = tree.Files().ForEach(func(f *object.File) error {
+		p := filepath.Join(tmp, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
+			return fmt.Errorf("unsafe path %q in commit", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if f.Mode == filemode.Symlink {
+			target, err := f.Contents()
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, p)
+		}
+		if f.Mode.IsFile() {
+			r, err := f.Reader()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			mode := os.FileMode(0o644)
+			if f.Mode == filemode.Executable {
+				mode = 0o755
+			}
+			w, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(w, r)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	_ = os.RemoveAll(dir)
+	return os.Rename(tmp, dir)
+}
