@@ -228,3 +228,5 @@ func fmtStatus(kd *v1beta1.KluctlDeployment) string {
 func clientKey(ns, name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: ns, Name: name}
 }
+
+func metav1GetOptions() metav1.GetOptions { return metav1.GetOptions{} }

@@ -3,10 +3,12 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/kluctl-go/kluctl/internal/cli/controllercmd"
 	"github.com/kluctl-go/kluctl/internal/cli/delete"
 	"github.com/kluctl-go/kluctl/internal/cli/deploy"
 	"github.com/kluctl-go/kluctl/internal/cli/diff"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/gitopscmd"
 	"github.com/kluctl-go/kluctl/internal/cli/listtargets"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
@@ -22,4 +24,6 @@ func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(prune.NewCmd(f, nil))
 	root.AddCommand(delete.NewCmd(f, nil))
 	root.AddCommand(validate.NewCmd(f, nil))
+	root.AddCommand(controllercmd.NewCmd(f))
+	root.AddCommand(gitopscmd.NewCmd(f))
 }

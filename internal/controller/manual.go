@@ -60,17 +60,19 @@ func (rc *run) resultField(annotation string) **v1beta1.ManualRequestResult {
 }
 
 // startRequest takes the request of annotation off the object and records
-// its start; nil when there is none or it was handled already.
-func (rc *run) startRequest(annotation string) (*v1beta1.ManualRequestResult, error) {
+// its start; false when there is none or it was handled already. The
+// record lives in the status (see resultField): every status write
+// replaces the status with the server's, so no pointer into it is kept.
+func (rc *run) startRequest(annotation string) (bool, error) {
 	v := rc.kd.Annotations[annotation]
 	if v == "" {
-		return nil, nil
+		return false, nil
 	}
 	rc.logf("Processing %s: %s", annotation, v)
 	patch := client.MergeFrom(rc.kd.DeepCopy())
 	delete(rc.kd.Annotations, annotation)
 	if err := rc.r.client.Patch(rc.ctx, rc.kd, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
-		return nil, fmt.Errorf("remove %s: %w", annotation, err)
+		return false, fmt.Errorf("remove %s: %w", annotation, err)
 	}
 	rc.base.ObjectMeta = *rc.kd.ObjectMeta.DeepCopy()
 	var mr v1beta1.ManualRequest
@@ -80,21 +82,20 @@ func (rc *run) startRequest(annotation string) (*v1beta1.ManualRequestResult, er
 	}
 	field := rc.resultField(annotation)
 	if *field != nil && (*field).Request.RequestValue == mr.RequestValue {
-		return nil, nil
+		return false, nil
 	}
-	rr := &v1beta1.ManualRequestResult{Request: mr, StartTime: metav1.Now(), ReconcileId: rc.reconcileID}
-	*field = rr
+	*field = &v1beta1.ManualRequestResult{Request: mr, StartTime: metav1.Now(), ReconcileId: rc.reconcileID}
 	if err := rc.flushStatus(); err != nil {
-		return nil, err
+		return false, err
 	}
 	if mr.OverridesPatch != nil && len(mr.OverridesPatch.Raw) != 0 {
 		if err := rc.applyOverrides(mr.OverridesPatch); err != nil {
-			rc.finishRequest(rr, "", err)
-			return nil, err
+			rc.finishRequest(annotation, "", err)
+			return false, err
 		}
 		rc.request = &mr
 	}
-	return rr, nil
+	return true, nil
 }
 
 // applyOverrides merges a request's overrides into the in-memory spec
@@ -122,7 +123,11 @@ func (rc *run) applyOverrides(patch *runtime.RawExtension) error {
 	return nil
 }
 
-func (rc *run) finishRequest(rr *v1beta1.ManualRequestResult, resultID string, err error) {
+func (rc *run) finishRequest(annotation, resultID string, err error) {
+	rr := *rc.resultField(annotation)
+	if rr == nil {
+		return
+	}
 	now := metav1.Now()
 	rr.EndTime = &now
 	rr.ResultId = resultID
@@ -136,29 +141,27 @@ func (rc *run) finishRequest(rr *v1beta1.ManualRequestResult, resultID string, e
 // request (they run even when suspended) and reports whether it did.
 func (rc *run) manualRequests() (bool, error) {
 	for _, a := range []string{v1beta1.KluctlRequestDiffAnnotation, v1beta1.KluctlRequestDeployAnnotation, v1beta1.KluctlRequestPruneAnnotation, v1beta1.KluctlRequestValidateAnnotation} {
-		rr, err := rc.startRequest(a)
+		started, err := rc.startRequest(a)
 		if err != nil {
 			return true, err
 		}
-		if rr == nil {
+		if !started {
 			continue
 		}
 		if err := rc.prepare(); err != nil {
-			rc.finishRequest(rr, "", err)
+			rc.finishRequest(a, "", err)
 			return true, rc.failPrepare(err)
 		}
 		id, err := rc.runRequest(a)
-		rc.finishRequest(rr, id, err)
+		rc.finishRequest(a, id, err)
 		return true, nil
 	}
-	// A reconcile request runs the full reconcile, recorded here.
-	rr, err := rc.startRequest(v1beta1.KluctlRequestReconcileAnnotation)
+	// A reconcile request runs the full reconcile, recorded there.
+	started, err := rc.startRequest(v1beta1.KluctlRequestReconcileAnnotation)
 	if err != nil {
 		return true, err
 	}
-	if rr != nil {
-		rc.pendingReconcile = rr
-	}
+	rc.pendingReconcile = started
 	return false, nil
 }
 

@@ -38,8 +38,8 @@ type run struct {
 	request  *v1beta1.ManualRequest
 	// discriminator overrides the target's (deletion uses the stored one).
 	discriminator string
-	// pendingReconcile is a reconcile request handled by this run.
-	pendingReconcile *v1beta1.ManualRequestResult
+	// pendingReconcile tells that this run handles a reconcile request.
+	pendingReconcile bool
 }
 
 func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *run {
@@ -56,12 +56,17 @@ func (rc *run) logf(format string, args ...any) {
 	log.FromContext(rc.ctx).Info(rc.mask(fmt.Sprintf(format, args...)), "reconcileID", rc.reconcileID)
 }
 
-// flushStatus writes the status changes made since the last flush.
+// flushStatus writes the status changes made since the last flush. Only
+// the status is taken back from the server: the in-memory spec may carry a
+// request's one-time overrides.
 func (rc *run) flushStatus() error {
 	patch := client.MergeFrom(rc.base)
-	if err := rc.r.client.Status().Patch(rc.ctx, rc.kd, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
+	obj := rc.kd.DeepCopy()
+	if err := rc.r.client.Status().Patch(rc.ctx, obj, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
+	rc.kd.Status = obj.Status
+	rc.kd.ResourceVersion = obj.ResourceVersion
 	rc.base = rc.kd.DeepCopy()
 	return nil
 }
@@ -113,17 +118,17 @@ func (rc *run) reconcile() (ctrl.Result, error) {
 	if processed {
 		return ctrl.Result{RequeueAfter: requeueNow}, err
 	}
-	if rc.kd.Spec.Suspend && rc.pendingReconcile == nil {
+	if rc.kd.Spec.Suspend && !rc.pendingReconcile {
 		rc.kd.Status.ObservedGeneration = rc.kd.Generation
 		return ctrl.Result{}, nil
 	}
 	cmdErr, err := rc.fullReconcile()
-	if rc.pendingReconcile != nil {
+	if rc.pendingReconcile {
 		e := err
 		if e == nil {
 			e = cmdErr
 		}
-		rc.finishRequest(rc.pendingReconcile, "", e)
+		rc.finishRequest(v1beta1.KluctlRequestReconcileAnnotation, "", e)
 	}
 	if err != nil {
 		return ctrl.Result{}, err

@@ -1,0 +1,150 @@
+// Package controllercmd implements `kluctl controller run` (the GitOps
+// controller) and `kluctl controller install` (its CRDs).
+package controllercmd
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
+
+	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/output"
+	"github.com/kluctl-go/kluctl/internal/controller"
+	"github.com/kluctl-go/kluctl/internal/engine"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/results"
+)
+
+// NewCmd returns the controller command group.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "controller", Short: "Kluctl controller sub-commands"}
+	cmd.AddCommand(newRunCmd(f), newInstallCmd(f))
+	return cmd
+}
+
+type runOptions struct {
+	kubeconfig, kubeContext  string
+	name, namespace, watchNS string
+	metricsAddr, probeAddr   string
+	leaderElect, dryRun      bool
+	concurrency              int
+	defaultSA, labelSelector string
+	allowUnsafeKubeconfigs   bool
+	minFetchInterval         time.Duration
+	results                  output.ResultFlags
+}
+
+func newRunCmd(f *factory.Factory) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the Kluctl controller",
+		Long:  "This command will run the Kluctl Controller. This is usually meant to be run inside a cluster and not from your local machine.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.kubeconfig, "kubeconfig", "", "Override the kubeconfig to use.")
+	fl.StringVar(&o.kubeContext, "context", "", "Override the context to use.")
+	fl.StringVar(&o.name, "controller-name", "kluctl-controller", "The controller name used for metrics and logs.")
+	fl.StringVar(&o.namespace, "controller-namespace", "kluctl-system", "The namespace where the controller runs in.")
+	fl.StringVar(&o.watchNS, "namespace", "", "Specify the namespace to watch. If omitted, all namespaces are watched.")
+	fl.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the metric endpoint binds to.")
+	fl.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	fl.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election for controller manager. Enabling this will ensure there is only one active controller manager.")
+	fl.IntVar(&o.concurrency, "concurrency", 4, "Configures how many KluctlDeployments can be be reconciled concurrently.")
+	fl.StringVar(&o.defaultSA, "default-service-account", "", "Default service account used for impersonation.")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "Run all deployments in dryRun=true mode.")
+	fl.StringVar(&o.labelSelector, "label-selector", "", "Only reconcile KluctlDeployments matching this label selector (to shard a fleet across several controllers).")
+	fl.BoolVar(&o.allowUnsafeKubeconfigs, "allow-unsafe-kubeconfigs", false, "Accept kubeConfig secrets with exec or auth-provider users, files or insecure-skip-tls-verify.")
+	fl.DurationVar(&o.minFetchInterval, "git-min-fetch-interval", 5*time.Second, "Reuse a fetch of a git repository that is younger than this, across KluctlDeployments.")
+	o.results.AddResultFlags(cmd)
+	return cmd
+}
+
+func (o *runOptions) restConfig(f *factory.Factory) (*rest.Config, error) {
+	explicit := ""
+	if o.kubeconfig != "" {
+		var err error
+		if explicit, err = f.Abs(o.kubeconfig); err != nil {
+			return nil, err
+		}
+	}
+	if explicit == "" && f.Getenv("KUBECONFIG") == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		}
+	}
+	return k8s.LoadRESTConfig(f.Getenv, explicit, o.kubeContext)
+}
+
+func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
+	cfg, err := o.restConfig(f)
+	if err != nil {
+		return err
+	}
+	logger := funcr.NewJSON(func(obj string) { fmt.Fprintln(f.IO.ErrOut, obj) }, funcr.Options{LogTimestamp: true})
+	keep := func(n int) int {
+		if n <= 0 {
+			return 1
+		}
+		return n
+	}
+	base := filepath.Join(filepath.Dir(engine.DefaultScratchDir(f.Getenv)), "controller")
+	return controller.Run(ctx, cfg, controller.RunOptions{
+		Options: controller.Options{
+			Name: o.name, Namespace: o.namespace, DefaultServiceAccount: o.defaultSA, DryRun: o.dryRun,
+			Concurrency: o.concurrency, WriteResults: o.results.Write,
+			Results:                results.Options{Namespace: o.results.Namespace, KeepCommandResults: keep(o.results.KeepResults), KeepValidateResults: keep(o.results.KeepValids)},
+			SourceDir:              filepath.Join(base, "sources"),
+			ScratchDir:             filepath.Join(base, "scratch"),
+			AllowUnsafeKubeconfigs: o.allowUnsafeKubeconfigs,
+			MinFetchInterval:       o.minFetchInterval,
+		},
+		WatchNamespace: o.watchNS, LabelSelector: o.labelSelector,
+		MetricsAddr: o.metricsAddr, ProbeAddr: o.probeAddr, LeaderElect: o.leaderElect,
+		Logger: logger,
+	})
+}
+
+func newInstallCmd(f *factory.Factory) *cobra.Command {
+	var kubeconfig, kubeContext string
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Install the Kluctl controller",
+		Long:  "This command installs the KluctlDeployment CRD (gitops.kluctl.io/v1beta1) into the current cluster.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			explicit := ""
+			if kubeconfig != "" {
+				var err error
+				if explicit, err = f.Abs(kubeconfig); err != nil {
+					return err
+				}
+			}
+			cfg, err := k8s.LoadRESTConfig(f.Getenv, explicit, kubeContext)
+			if err != nil {
+				return err
+			}
+			c, err := f.Pool.Clients(cfg)
+			if err != nil {
+				return err
+			}
+			if err := controller.ApplyCRDs(cmd.Context(), c, "kluctl"); err != nil {
+				return err
+			}
+			f.Progress("Installed the KluctlDeployment CRD")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "Override the kubeconfig to use.")
+	cmd.Flags().StringVar(&kubeContext, "context", "", "Override the context to use.")
+	return cmd
+}
