@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -230,3 +231,5 @@ func clientKey(ns, name string) types.NamespacedName {
 }
 
 func metav1GetOptions() metav1.GetOptions { return metav1.GetOptions{} }
+
+func readFile(p string) ([]byte, error) { return os.ReadFile(p) }

@@ -174,6 +174,7 @@ func (rc *run) finalStatus() (string, string) {
 	reason := v1beta1.ReconciliationSucceededReason
 	if len(deploySum.Errors) != 0 {
 		reason = v1beta1.DeployFailedReason
+		msg += " First error: " + firstError(deploySum.Errors)
 	}
 	if rc.kd.Spec.Validate {
 		var v result.ValidateDocument
@@ -186,4 +187,14 @@ func (rc *run) finalStatus() (string, string) {
 		}
 	}
 	return msg, reason
+}
+
+// firstError names the first error of a result, so that the condition
+// says why a command failed.
+func firstError(errs []result.DeploymentError) string {
+	e := errs[0]
+	if e.Ref.Kind == "" {
+		return e.Message
+	}
+	return e.Ref.String() + ": " + e.Message
 }
