@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"testing"
 	"time"
 
@@ -79,7 +80,30 @@ func TestGitOpsCommands(t *testing.T) {
 	if r := run("resume"); r.Code != 0 || e.get(name).Spec.Suspend {
 		t.Errorf("resume: exit %d\n%s", r.Code, r.Stderr)
 	}
+	names := metricNames(t)
+	for _, m := range []string{"kluctldeployments_last_object_status", "kluctldeployments_deployment_duration_seconds", "kluctldeployments_validate_duration_seconds",
+		"kluctldeployments_number_of_changed_objects", "kluctldeployments_number_of_errors", "kluctldeployments_prune_enabled", "kluctldeployments_source_spec"} {
+		if !names[m] {
+			t.Errorf("metric %s is not exported (have %v)", m, names)
+		}
+	}
 	if r := kluctltest.Run(t, nil, "gitops", "deploy", "--name", "does-not-exist", "-n", e.ns, "--kubeconfig", e.c.KubeconfigPath()); r.Code == 0 || !strings.Contains(r.Stderr, "does-not-exist") {
 		t.Errorf("an unknown KluctlDeployment: exit %d\n%s", r.Code, r.Stderr)
 	}
+}
+
+// metricNames lists the kluctldeployments_* metrics the process exports.
+func metricNames(t *testing.T) map[string]bool {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, f := range families {
+		if strings.HasPrefix(f.GetName(), "kluctldeployments_") && len(f.GetMetric()) != 0 {
+			out[f.GetName()] = true
+		}
+	}
+	return out
 }

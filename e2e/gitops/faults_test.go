@@ -148,3 +148,48 @@ func TestGitOpsSecurity(t *testing.T) {
 		t.Fatalf("the limited service account wrote into namespace %s; status: %s", other, readyMessage(kd))
 	}
 }
+
+// TestGitOpsControllerKilledMidDeploy stops the controller while a deploy
+// waits, fixes the project and starts a new controller: it converges.
+func TestGitOpsControllerKilledMidDeploy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\n  namespace: " + e.ns + "\ndata:\n  value: \"%s\"\n"
+	files := func(wait bool, value string) map[string][]byte {
+		dep := "deployments:\n  - path: cm\n"
+		if wait {
+			dep += "    waitReadinessObjects:\n      - kind: ConfigMap\n        name: never-there\n        namespace: " + e.ns + "\n"
+		}
+		return map[string][]byte{
+			".kluctl.yaml":    []byte("discriminator: killed-{{ target.name }}-" + e.ns + "\ntargets:\n  - name: t\n    context: default\n"),
+			"deployment.yaml": []byte(dep),
+			"cm/cm.yaml":      []byte(strings.Replace(cm, "%s", value, 1)),
+		}
+	}
+	if _, err := e.git.Commit("small", "main", files(true, "1"), "stuck"); err != nil {
+		t.Fatal(err)
+	}
+	e.smallKD("killed", func(kd *v1beta1.KluctlDeployment) { kd.Spec.Interval.Duration = time.Second })
+	e.waitFor("killed", "the deploy waiting", time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+		c := findCondition(kd, v1beta1.ReconcilingCondition)
+		_, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "small", metav1.GetOptions{})
+		return c != nil && strings.Contains(c.Message, "full-deploy") && err == nil
+	})
+	time.Sleep(2 * time.Second) // the interval passed: the deploy must not be restarted
+	if kd := e.get("killed"); kd.Status.LastDeployResult != nil {
+		t.Fatalf("the waiting deploy was cut short: %s", fmtStatus(kd))
+	}
+	e.stopController()
+	commit, err := e.git.Commit("small", "main", files(false, "2"), "fixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startController()
+	e.waitFor("killed", "convergence after the restart", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+		return isReady(kd) && kd.Status.ObservedCommit == commit
+	})
+	got, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "small", metav1.GetOptions{})
+	if err != nil || got.Data["value"] != "2" {
+		t.Fatalf("the ConfigMap did not converge: %v %v", got.Data, err)
+	}
+}

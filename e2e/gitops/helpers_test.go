@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
@@ -30,12 +31,14 @@ import (
 // env is the simulated cluster, a git server holding the demo and a
 // running controller.
 type env struct {
-	t   *testing.T
-	c   *simcluster.Cluster
-	cs  kubernetes.Interface
-	cl  client.Client
-	git *gitserver.Server
-	ns  string
+	t    *testing.T
+	c    *simcluster.Cluster
+	cs   kubernetes.Interface
+	cl   client.Client
+	git  *gitserver.Server
+	ns   string
+	cfg  *rest.Config
+	stop func()
 }
 
 const (
@@ -83,22 +86,32 @@ func newEnv(t *testing.T) *env {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	e.cfg = cfg
+	e.startController()
+	t.Cleanup(e.stopController)
+	return e
+}
+
+// startController runs a controller for the test's namespace in-process.
+func (e *env) startController() {
+	t := e.t
 	logger := funcr.NewJSON(func(obj string) {
 		if strings.Contains(obj, gitPassword) {
 			t.Errorf("the controller logged the git password: %s", obj)
 		}
 		t.Log(obj)
 	}, funcr.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- controller.Run(ctx, cfg, controller.RunOptions{
+		done <- controller.Run(ctx, e.cfg, controller.RunOptions{
 			Options: controller.Options{
 				Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
 			},
 			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
 		})
 	}()
-	t.Cleanup(func() {
+	e.stop = func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -108,8 +121,16 @@ func newEnv(t *testing.T) *env {
 		case <-time.After(30 * time.Second):
 			t.Error("the controller did not stop")
 		}
-	})
-	return e
+	}
+}
+
+// stopController stops the running controller, as a killed pod would:
+// whatever it was doing is cancelled.
+func (e *env) stopController() {
+	if e.stop != nil {
+		e.stop()
+		e.stop = nil
+	}
 }
 
 // kd returns a KluctlDeployment of the demo for target.
@@ -233,3 +254,7 @@ func clientKey(ns, name string) types.NamespacedName {
 func metav1GetOptions() metav1.GetOptions { return metav1.GetOptions{} }
 
 func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+func findCondition(kd *v1beta1.KluctlDeployment, typ string) *metav1.Condition {
+	return meta.FindStatusCondition(kd.Status.Conditions, typ)
+}

@@ -65,11 +65,15 @@ type Reconciler struct {
 	sources   *gitsource.Cache
 	pool      *k8s.Pool
 	opts      Options
+	metrics   *metrics
 
 	mu sync.Mutex
 	// clusterIDs caches the id of the controller's own cluster.
 	clusterID string
 }
+
+// defaultTimeout bounds a reconcile without spec.timeout.
+const defaultTimeout = time.Hour
 
 // requeueNow asks for the next reconcile right away.
 const requeueNow = 10 * time.Millisecond
@@ -110,6 +114,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*Reconciler, error) {
 		sources:   sources,
 		pool:      k8s.NewPool(k8s.PoolOptions{}),
 		opts:      opts,
+		metrics:   newMetrics(),
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named(opts.Name).
@@ -147,6 +152,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: requeueNow}, nil
 	}
 	start := time.Now()
+	// spec.timeout bounds a reconcile; without it the interval does not:
+	// a deploy that takes longer than the interval runs to its end.
+	timeout := defaultTimeout
+	if kd.Spec.Timeout != nil && kd.Spec.Timeout.Duration > 0 {
+		timeout = kd.Spec.Timeout.Duration
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	rc := r.newRun(ctx, &kd)
 	res, err := rc.reconcile()
 	if perr := rc.flushStatus(); perr != nil && err == nil {

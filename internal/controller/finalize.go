@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,7 +27,9 @@ func (r *Reconciler) finalize(ctx context.Context, kd *v1beta1.KluctlDeployment)
 		if err := rc.prepare(); err != nil {
 			rc.logf("deletion failed: %v", err)
 		} else {
+			start := time.Now()
 			res, err := rc.target.Delete(ctx, prune.Options{Wait: false})
+			r.metrics.deleteDuration.WithLabelValues(kd.Namespace, kd.Name).Observe(since(start))
 			if res != nil && res.Document != nil {
 				rc.storeCommandResult(res, "delete", true)
 			}
@@ -36,6 +39,7 @@ func (r *Reconciler) finalize(ctx context.Context, kd *v1beta1.KluctlDeployment)
 		}
 		rc.cleanup()
 	}
+	r.metrics.forget(kd)
 	patch := client.MergeFrom(kd.DeepCopy())
 	controllerutil.RemoveFinalizer(kd, v1beta1.KluctlDeploymentFinalizer)
 	return ctrl.Result{}, r.client.Patch(ctx, kd, patch, client.FieldOwner(r.opts.Name))

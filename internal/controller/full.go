@@ -89,7 +89,9 @@ func (rc *run) deploy(o deploy.Options) error {
 		return errors.New("spec.prune is set, but the target has no discriminator; refusing to look for orphans")
 	}
 	rc.progress("Performing kluctl " + v1beta1.KluctlDeployModeFull)
+	start := time.Now()
 	res, err := rc.target.Deploy(rc.ctx, o)
+	rc.r.metrics.deployDuration.WithLabelValues(rc.kd.Namespace, rc.kd.Name, v1beta1.KluctlDeployModeFull).Observe(since(start))
 	if res == nil {
 		return fmt.Errorf("deploy: %w", err)
 	}
@@ -101,7 +103,9 @@ func (rc *run) deploy(o deploy.Options) error {
 // validate runs the engine's validate once and records it.
 func (rc *run) validate() error {
 	rc.progress("Performing kluctl validate")
+	start := time.Now()
 	res, err := rc.target.Validate(rc.ctx, engine.ValidateOptions{})
+	rc.r.metrics.validateDuration.WithLabelValues(rc.kd.Namespace, rc.kd.Name).Observe(since(start))
 	if res == nil || res.Document == nil {
 		return fmt.Errorf("validate: %w", err)
 	}

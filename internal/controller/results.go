@@ -103,6 +103,7 @@ func (rc *run) storeCommandResult(res *result.Result, cmd string, force bool) *r
 		})
 	}
 	rc.logf("command finished with %d errors and %d warnings", len(sum.Errors), len(sum.Warnings))
+	rc.r.metrics.command(rc.kd, sum, cmd)
 	typ := corev1.EventTypeNormal
 	if len(sum.Errors) != 0 {
 		typ = corev1.EventTypeWarning

@@ -92,6 +92,7 @@ func (rc *run) progress(msg string) {
 
 // ready sets the final Ready condition and drops Reconciling.
 func (rc *run) ready(status metav1.ConditionStatus, reason, msg string) {
+	rc.r.metrics.lastObjectStatus.WithLabelValues(rc.kd.Namespace, rc.kd.Name).Set(b2f(status == metav1.ConditionTrue))
 	rc.setCondition(v1beta1.ReadyCondition, status, reason, msg)
 	meta.RemoveStatusCondition(&rc.kd.Status.Conditions, v1beta1.ReconcilingCondition)
 }
@@ -107,6 +108,7 @@ func (rc *run) readyReason() string {
 // come back.
 func (rc *run) reconcile() (ctrl.Result, error) {
 	defer rc.cleanup()
+	rc.r.metrics.spec(rc.kd)
 	rc.progress("Initializing")
 	if err := rc.setProjectKey(); err != nil {
 		return ctrl.Result{}, rc.failPrepare(err)

@@ -1,0 +1,116 @@
+package controller
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/result"
+)
+
+// metrics are the original's kluctldeployments_* metrics, served by the
+// manager's metrics endpoint.
+type metrics struct {
+	lastObjectStatus, intervalSeconds, dryRun, prune, del *prometheus.GaugeVec
+	changed, deleted, orphans, errs, warnings, sourceSpec *prometheus.GaugeVec
+	deployDuration, validateDuration, deleteDuration      *prometheus.HistogramVec
+}
+
+const subsystem = "kluctldeployments"
+
+func gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Subsystem: subsystem, Name: name, Help: help}, labels)
+}
+
+func histogram(name, help string, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Subsystem: subsystem, Name: name, Help: help}, labels)
+}
+
+// newMetrics creates the metrics and registers them with the manager's
+// registry; a second controller in the same process shares the first
+// one's collectors.
+func newMetrics() *metrics {
+	nn := []string{"namespace", "name"}
+	m := &metrics{
+		lastObjectStatus: gauge("last_object_status", "Last object status of a single deployment. (0 = failure, 1 = success)", nn...),
+		intervalSeconds:  gauge("deployment_interval_seconds", "The configured deployment interval of a single deployment.", nn...),
+		dryRun:           gauge("dry_run_enabled", "Is dry-run enabled for a single deployment.", nn...),
+		prune:            gauge("prune_enabled", "Is pruning enabled for a single deployment.", nn...),
+		del:              gauge("delete_enabled", "Is deletion enabled for a single deployment.", nn...),
+		changed:          gauge("number_of_changed_objects", "How many objects have been changed by a single project.", nn...),
+		deleted:          gauge("number_of_deleted_objects", "How many things has been deleted by a single project.", nn...),
+		orphans:          gauge("number_of_orphan_objects", "How many orphans are related to a single project.", nn...),
+		errs:             gauge("number_of_errors", "How many errors are related to a single project.", "namespace", "name", "action"),
+		warnings:         gauge("number_of_warnings", "How many warnings are related to a single project.", "namespace", "name", "action"),
+		sourceSpec:       gauge("source_spec", "The configured source spec of a single deployment.", "namespace", "name", "url", "path", "ref"),
+		deployDuration:   histogram("deployment_duration_seconds", "How long a single deployment takes in seconds.", "namespace", "name", "mode"),
+		validateDuration: histogram("validate_duration_seconds", "How long a single validate takes in seconds.", nn...),
+		deleteDuration:   histogram("delete_duration_seconds", "How long a single delete takes in seconds.", nn...),
+	}
+	register := func(c prometheus.Collector) prometheus.Collector {
+		if err := ctrlmetrics.Registry.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if errors.As(err, &are) {
+				return are.ExistingCollector
+			}
+		}
+		return c
+	}
+	for _, g := range []**prometheus.GaugeVec{&m.lastObjectStatus, &m.intervalSeconds, &m.dryRun, &m.prune, &m.del, &m.changed, &m.deleted, &m.orphans, &m.errs, &m.warnings, &m.sourceSpec} {
+		*g = register(*g).(*prometheus.GaugeVec)
+	}
+	for _, h := range []**prometheus.HistogramVec{&m.deployDuration, &m.validateDuration, &m.deleteDuration} {
+		*h = register(*h).(*prometheus.HistogramVec)
+	}
+	return m
+}
+
+// spec exports the configuration of kd.
+func (m *metrics) spec(kd *v1beta1.KluctlDeployment) {
+	ns, name := kd.Namespace, kd.Name
+	interval := kd.Spec.Interval.Duration
+	if kd.Spec.DeployInterval != nil {
+		interval = kd.Spec.DeployInterval.Duration.Duration
+	}
+	m.intervalSeconds.WithLabelValues(ns, name).Set(interval.Seconds())
+	m.dryRun.WithLabelValues(ns, name).Set(b2f(kd.Spec.DryRun))
+	m.prune.WithLabelValues(ns, name).Set(b2f(kd.Spec.Prune))
+	m.del.WithLabelValues(ns, name).Set(b2f(kd.Spec.Delete))
+	if src, err := sourceOf(kd); err == nil {
+		m.sourceSpec.WithLabelValues(ns, name, src.url, src.path, src.ref.String()).Set(0)
+	}
+}
+
+// command exports the counts of a command's summary.
+func (m *metrics) command(kd *v1beta1.KluctlDeployment, sum *result.CommandResultSummary, action string) {
+	ns, name := kd.Namespace, kd.Name
+	m.changed.WithLabelValues(ns, name).Set(float64(sum.ChangedObjects))
+	m.deleted.WithLabelValues(ns, name).Set(float64(sum.DeletedObjects))
+	m.orphans.WithLabelValues(ns, name).Set(float64(sum.OrphanObjects))
+	m.errs.WithLabelValues(ns, name, action).Set(float64(len(sum.Errors)))
+	m.warnings.WithLabelValues(ns, name, action).Set(float64(len(sum.Warnings)))
+}
+
+// forget drops the series of a deleted KluctlDeployment, so that a long
+// running controller does not keep them.
+func (m *metrics) forget(kd *v1beta1.KluctlDeployment) {
+	l := prometheus.Labels{"namespace": kd.Namespace, "name": kd.Name}
+	for _, g := range []*prometheus.GaugeVec{m.lastObjectStatus, m.intervalSeconds, m.dryRun, m.prune, m.del, m.changed, m.deleted, m.orphans, m.errs, m.warnings, m.sourceSpec} {
+		g.DeletePartialMatch(l)
+	}
+	for _, h := range []*prometheus.HistogramVec{m.deployDuration, m.validateDuration, m.deleteDuration} {
+		h.DeletePartialMatch(l)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func since(t time.Time) float64 { return time.Since(t).Seconds() }
