@@ -14,7 +14,7 @@ VERSION ?= 0.0.0-dev+$(shell git rev-parse --short HEAD 2>/dev/null || echo unkn
 # race detector.
 RACE_PKGS := ./internal/engine/ ./internal/results/ ./internal/result/ ./internal/gitsource/ ./e2e/gitops/ ./internal/render/... ./internal/project/ ./internal/k8s/ ./internal/deploy/ ./internal/jinja2/
 
-.PHONY: all build generate test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
+.PHONY: all build generate bench-gitops test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
 
 all: build
 
@@ -89,3 +89,7 @@ $(CONTROLLER_GEN):
 generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+
+## bench-gitops: 1000 KluctlDeployments through the controller (time to Ready, reconciles/s, peak RSS)
+bench-gitops: build cluster-build
+	go run ./hack/gitopsbench -kluctl $(BIN)/kluctl
