@@ -7,6 +7,7 @@ package gitopscmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -138,6 +139,26 @@ func (s *selection) selected(ctx context.Context, c *connection, ns string) ([]v
 		return l.Items, nil
 	}
 	return nil, fmt.Errorf("select KluctlDeployments with --name, --label-selector or --all")
+}
+
+// each runs fn for every selected KluctlDeployment, within --timeout, and
+// joins the errors.
+func (s *selection) each(ctx context.Context, f *factory.Factory, fn func(context.Context, *connection, *v1beta1.KluctlDeployment) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	c, ns, err := s.connect(f)
+	if err != nil {
+		return err
+	}
+	kds, err := s.selected(ctx, c, ns)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range kds {
+		errs = append(errs, fn(ctx, c, &kds[i]))
+	}
+	return errors.Join(errs...)
 }
 
 // printCommandResult prints a stored command result with the output flags.

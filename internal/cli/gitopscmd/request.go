@@ -108,26 +108,14 @@ func newRequestCmd(f *factory.Factory, name, annotation, short, what string) *co
 		if err := out.Validate(); err != nil {
 			return err
 		}
-		ctx, cancel := context.WithTimeout(cmd.Context(), sel.timeout)
-		defer cancel()
-		c, ns, err := sel.connect(f)
-		if err != nil {
-			return err
-		}
-		kds, err := sel.selected(ctx, c, ns)
-		if err != nil {
-			return err
-		}
-		var errs []error
-		for _, kd := range kds {
-			rr, err := request(ctx, f, c, &kd, annotation, ov.patch(cmd))
+		patch := ov.patch(cmd)
+		return sel.each(cmd.Context(), f, func(ctx context.Context, c *connection, kd *v1beta1.KluctlDeployment) error {
+			rr, err := request(ctx, f, c, kd, annotation, patch)
 			if err != nil {
-				errs = append(errs, err)
-				continue
+				return err
 			}
-			errs = append(errs, report(ctx, f, c, &sel, &out, name, rr))
-		}
-		return errors.Join(errs...)
+			return report(ctx, f, c, &sel, &out, name, rr)
+		})
 	}
 	return cmd
 }

@@ -2,7 +2,6 @@ package gitopscmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -29,21 +28,9 @@ func newSuspendCmd(f *factory.Factory, suspend bool) *cobra.Command {
 	}
 	sel.add(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx, cancel := context.WithTimeout(cmd.Context(), sel.timeout)
-		defer cancel()
-		c, ns, err := sel.connect(f)
-		if err != nil {
-			return err
-		}
-		kds, err := sel.selected(ctx, c, ns)
-		if err != nil {
-			return err
-		}
-		var errs []error
-		for _, kd := range kds {
-			errs = append(errs, setSuspend(ctx, f, c, &kd, suspend))
-		}
-		return errors.Join(errs...)
+		return sel.each(cmd.Context(), f, func(ctx context.Context, c *connection, kd *v1beta1.KluctlDeployment) error {
+			return setSuspend(ctx, f, c, kd, suspend)
+		})
 	}
 	return cmd
 }
