@@ -29,11 +29,16 @@ test: test-deps
 	go test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	go test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
-## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml) and the cluster binaries
+## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml), git with its
+## http-backend (the test git server) and the cluster binaries
 test-deps: cluster-build
 	@if ! /usr/bin/python3 -c 'import jinja2, yaml' 2>/dev/null; then \
 		echo "installing python3-jinja2 and python3-yaml (differential test oracle)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jinja2 python3-yaml >/dev/null; \
+	fi
+	@if ! test -x "$$(git --exec-path 2>/dev/null)/git-http-backend"; then \
+		echo "installing git (the test git server runs git http-backend)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null; \
 	fi
 
 cluster-build:

@@ -21,7 +21,7 @@ func Write(w io.Writer, res *Result, format string) error {
 	if format == FormatText || format == "" {
 		return PrintText(w, res, false)
 	}
-	return encode(w, res, format)
+	return Encode(w, res, format)
 }
 
 // WriteValidate writes a validate result to w as "yaml", "json" or "text".
@@ -29,15 +29,11 @@ func WriteValidate(w io.Writer, res *ValidateResult, format string) error {
 	if format == FormatText || format == "" {
 		return PrintValidateText(w, res, false)
 	}
-	return encode(w, res, format)
+	return Encode(w, res, format)
 }
 
 // Encode writes v as yaml or json.
 func Encode(w io.Writer, v any, format string) error {
-	return encode(w, v, format)
-}
-
-func encode(w io.Writer, v any, format string) error {
 	var b []byte
 	var err error
 	switch format {

@@ -17,7 +17,6 @@ import (
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/k8s"
-	"github.com/kluctl-go/kluctl/internal/results"
 )
 
 // NewCmd returns the controller command group.
@@ -91,18 +90,12 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 		return err
 	}
 	logger := funcr.NewJSON(func(obj string) { fmt.Fprintln(f.IO.ErrOut, obj) }, funcr.Options{LogTimestamp: true})
-	keep := func(n int) int {
-		if n <= 0 {
-			return 1
-		}
-		return n
-	}
 	base := filepath.Join(filepath.Dir(engine.DefaultScratchDir(f.Getenv)), "controller")
 	return controller.Run(ctx, cfg, controller.RunOptions{
 		Options: controller.Options{
 			Name: o.name, Namespace: o.namespace, DefaultServiceAccount: o.defaultSA, DryRun: o.dryRun,
 			Concurrency: o.concurrency, WriteResults: o.results.Write,
-			Results:                results.Options{Namespace: o.results.Namespace, KeepCommandResults: keep(o.results.KeepResults), KeepValidateResults: keep(o.results.KeepValids)},
+			Results:                o.results.StoreOptions(),
 			SourceDir:              filepath.Join(base, "sources"),
 			ScratchDir:             filepath.Join(base, "scratch"),
 			AllowUnsafeKubeconfigs: o.allowUnsafeKubeconfigs,

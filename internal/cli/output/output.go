@@ -62,11 +62,16 @@ func (r *ResultFlags) store(t *engine.Target, dryRun bool) *results.Store {
 	if !r.Write || (dryRun && !r.ForceWrite) {
 		return nil
 	}
-	st, err := t.ResultStore(results.Options{Namespace: r.Namespace, KeepCommandResults: keep(r.KeepResults), KeepValidateResults: keep(r.KeepValids)})
+	st, err := t.ResultStore(r.StoreOptions())
 	if err != nil {
 		return nil
 	}
 	return st
+}
+
+// StoreOptions are the result store options the flags select.
+func (r *ResultFlags) StoreOptions() results.Options {
+	return results.Options{Namespace: r.Namespace, KeepCommandResults: keep(r.KeepResults), KeepValidateResults: keep(r.KeepValids)}
 }
 
 // keep maps the flag's 0 (keep none but the new one) to the store's
