@@ -130,8 +130,13 @@ func (rc *run) readGitSecret(name string) (*gitsource.Auth, error) {
 	if auth.Username == "" && auth.Password != "" {
 		auth.Username = "git"
 	}
-	for _, v := range []string{auth.Password} {
-		rc.addSecret(v)
+	rc.addSecret(auth.Password)
+	// The private key, and each of its lines, in case one is quoted.
+	rc.addSecret(strings.TrimSpace(string(auth.SSHKey)))
+	for _, l := range strings.Split(string(auth.SSHKey), "\n") {
+		if l = strings.TrimSpace(l); len(l) >= 16 && !strings.HasPrefix(l, "-----") {
+			rc.addSecret(l)
+		}
 	}
 	return auth, nil
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,9 +24,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/kluctl-go/kluctl/internal/gitinfo"
 )
@@ -226,7 +222,7 @@ func (c *Cache) evictMirrors() {
 
 // fetch updates the bare mirror of m; called with m.mu held.
 func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*git.Repository, error) {
-	am, err := authMethod(url, auth)
+	am, err := authMethod(url, auth, c.opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -274,80 +270,10 @@ func cleanErr(err error) error {
 		return errors.New("repository not found")
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return errors.New("the repository is empty")
+	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
+		return fmt.Errorf("ssh authentication failed: the server refused the identity in credentials.git (%w)", err)
 	}
 	return err
-}
-
-func authMethod(url string, auth *Auth) (transport.AuthMethod, error) {
-	if auth == nil {
-		return nil, nil
-	}
-	u, err := gitinfo.ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	if u.Scheme == "ssh" {
-		if len(auth.SSHKey) == 0 {
-			return nil, nil
-		}
-		user := "git"
-		if u.User != nil && u.User.Username() != "" {
-			user = u.User.Username()
-		}
-		pk, err := gitssh.NewPublicKeys(user, auth.SSHKey, auth.Password)
-		if err != nil {
-			return nil, fmt.Errorf("ssh key: %w", err)
-		}
-		cb, err := knownHostsCallback(auth.KnownHosts)
-		if err != nil {
-			return nil, err
-		}
-		pk.HostKeyCallback = cb
-		return pk, nil
-	}
-	if auth.Username == "" && auth.Password == "" {
-		return nil, nil
-	}
-	return &githttp.BasicAuth{Username: auth.Username, Password: auth.Password}, nil
-}
-
-// knownHostsCallback verifies host keys against known_hosts lines; without
-// any, ssh is refused (never trust on first use).
-func knownHostsCallback(lines []byte) (ssh.HostKeyCallback, error) {
-	if len(strings.TrimSpace(string(lines))) == 0 {
-		return nil, errors.New("ssh needs known_hosts in the credentials secret")
-	}
-	type entry struct {
-		hosts []string
-		key   ssh.PublicKey
-	}
-	var entries []entry
-	rest := lines
-	for len(rest) > 0 {
-		_, hosts, key, _, r, err := ssh.ParseKnownHosts(rest)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("known_hosts: %w", err)
-		}
-		entries = append(entries, entry{hosts, key})
-		rest = r
-	}
-	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		host := hostname
-		if h, port, err := net.SplitHostPort(hostname); err == nil && port == "22" {
-			host = h
-		}
-		for _, e := range entries {
-			for _, h := range e.hosts {
-				if (h == hostname || h == host) && string(e.key.Marshal()) == string(key.Marshal()) {
-					return nil
-				}
-			}
-		}
-		return fmt.Errorf("ssh host key of %s is not in known_hosts", hostname)
-	}, nil
 }
 
 // resolve finds the commit of ref in repo.
