@@ -22,11 +22,12 @@ func (l layout) logFile(name string) string {
 }
 
 // ports are the loopback ports of one cluster. The controller manager and the
-// scheduler serve nothing and kwok serves nothing, so three ports suffice.
+// scheduler serve nothing; kwok serves the kubelet API of its nodes.
 type ports struct {
 	EtcdClient int `json:"etcdClient"`
 	EtcdPeer   int `json:"etcdPeer"`
 	APIServer  int `json:"apiServer"`
+	Kubelet    int `json:"kubelet"`
 }
 
 func (p ports) etcdURL() string { return "http://127.0.0.1:" + strconv.Itoa(p.EtcdClient) }
@@ -51,7 +52,10 @@ func etcdArgs(l layout, p ports) []string {
 
 // apiServerArgs serves on 127.0.0.1 with client certificates for people and
 // controllers, service account tokens signed by the generated RSA key and
-// Node plus RBAC authorization.
+// Node plus RBAC authorization. It reaches the kubelet API of a node (pod
+// logs) at the node's Hostname address, which kwok sets to localhost; kwok's
+// serving certificate is self-signed, which the API server accepts when it
+// is given no kubelet CA.
 //
 // The endpoint reconciler is off because the endpoints of the "kubernetes"
 // Service may not be loopback addresses. TaintNodesByCondition is off so that
@@ -75,6 +79,7 @@ func apiServerArgs(l layout, p ports, f pkiFiles) []string {
 		"--endpoint-reconciler-type=none",
 		"--disable-admission-plugins=TaintNodesByCondition",
 		"--allow-privileged=true",
+		"--kubelet-preferred-address-types=Hostname",
 		"--profiling=false",
 	}
 }

@@ -85,11 +85,11 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	free, err := freePorts(3)
+	free, err := freePorts(4)
 	if err != nil {
 		return err
 	}
-	c.ports = ports{EtcdClient: free[0], EtcdPeer: free[1], APIServer: free[2]}
+	c.ports = ports{EtcdClient: free[0], EtcdPeer: free[1], APIServer: free[2], Kubelet: free[3]}
 	p, err := newPKI(time.Now())
 	if err != nil {
 		return err
@@ -131,7 +131,10 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 	if err := c.run(binDir, "kube-scheduler", schedulerArgs(c.layout)); err != nil {
 		return err
 	}
-	if err := c.run(binDir, "kwok", kwokArgs(c.kubeconfig(), c.kwokConfig())); err != nil {
+	if err := installKwokCRDs(ctx, c.RESTConfig()); err != nil {
+		return err
+	}
+	if err := c.run(binDir, "kwok", kwokArgs(c.kubeconfig(), c.kwokConfig(), c.ports.Kubelet)); err != nil {
 		return err
 	}
 	if err := createNodes(ctx, cs, c.opts.Nodes); err != nil {

@@ -6,7 +6,8 @@
 // the kubelet for fake nodes: pods scheduled onto a kwok node become Running,
 // pods owned by a Job become Succeeded, and deleted pods go away. Nothing runs
 // containers, so a cluster starts in seconds and several can run side by side
-// on free loopback ports.
+// on free loopback ports. The logs of a container can be served from a file
+// (Cluster.ServeContainerLogs).
 //
 // The binaries are compiled from the Go module proxy on first use (see Build)
 // and cached per Kubernetes version outside the source tree.

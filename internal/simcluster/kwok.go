@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,7 +27,8 @@ const (
 // options go in flags instead (see kwokArgs). Stages match objects by jq-like expressions and patch their status
 // from a Go template:
 //
-//   - node-ready: a new node becomes Ready with a large capacity;
+//   - node-ready: a new node becomes Ready with a large capacity; its
+//     kubelet API is kwok's server at localhost:NodePort (see podlogs.go);
 //   - pod-running: a pending pod on a kwok node starts all its containers;
 //   - pod-succeeded: a running pod owned by a Job exits with code 0;
 //   - pod-remove: a pod marked for deletion is deleted for good.
@@ -54,7 +57,9 @@ spec:
       - {type: NetworkUnavailable, status: "False", reason: RouteCreated, message: simulated by kwok, lastHeartbeatTime: {{ $t }}, lastTransitionTime: {{ $t }}}
       addresses:
       - {type: InternalIP, address: {{ NodeIP | Quote }}}
-      - {type: Hostname, address: {{ .metadata.name | Quote }}}
+      - {type: Hostname, address: localhost}
+      daemonEndpoints:
+        kubeletEndpoint: {Port: {{ NodePort }}}
       capacity: {cpu: "1000", memory: 1Ti, pods: "10000", ephemeral-storage: 1Ti}
       allocatable: {cpu: "1000", memory: 1Ti, pods: "10000", ephemeral-storage: 1Ti}
       nodeInfo:
@@ -175,8 +180,10 @@ func writeKwokConfig(path string) error {
 }
 
 // kwokArgs are the flags of kwok: it manages only nodes carrying the kwok
-// annotation, gives pods addresses from kwokPodCIDR and serves nothing.
-func kwokArgs(kubeconfig, configPath string) []string {
+// annotation, gives pods addresses from kwokPodCIDR and serves the kubelet
+// API of its nodes on 127.0.0.1:kubeletPort, where container logs come from
+// kwok Logs objects (see podlogs.go).
+func kwokArgs(kubeconfig, configPath string, kubeletPort int) []string {
 	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--config=" + configPath,
@@ -184,6 +191,9 @@ func kwokArgs(kubeconfig, configPath string) []string {
 		"--cidr=" + kwokPodCIDR,
 		"--node-ip=" + kwokNodeIP,
 		"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=" + kwokNodeValue,
+		"--node-port=" + strconv.Itoa(kubeletPort),
+		"--server-address=127.0.0.1:" + strconv.Itoa(kubeletPort),
+		"--enable-crds=" + strings.Join(kwokCRDKinds(), ","),
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package gitopscmd implements `kluctl gitops`: it drives KluctlDeployments
 // through the controller (suspend, resume, and reconcile, diff, deploy,
-// prune and validate requests) and prints the controller's results like
-// the CLI prints its own.
+// prune and validate requests), prints the controller's results like
+// the CLI prints its own and shows the controller's logs of them.
 package gitopscmd
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -35,6 +36,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		newRequestCmd(f, "deploy", v1beta1.KluctlRequestDeployAnnotation, "Trigger a GitOps deployment", "a reconciliation loop with a forced deployment"),
 		newRequestCmd(f, "prune", v1beta1.KluctlRequestPruneAnnotation, "Trigger a GitOps prune", "a reconciliation loop with a forced prune"),
 		newRequestCmd(f, "validate", v1beta1.KluctlRequestValidateAnnotation, "Trigger a GitOps validate", "a reconciliation loop with a forced validation"),
+		newLogsCmd(f),
 	)
 	return cmd
 }
@@ -66,6 +68,7 @@ func (s *selection) add(cmd *cobra.Command, withAll bool) {
 
 // connection is a client of the cluster the KluctlDeployments live in.
 type connection struct {
+	cfg     *rest.Config
 	cl      client.Client
 	clients *k8s.Clients
 }
@@ -106,7 +109,7 @@ func (s *selection) connect(f *factory.Factory) (*connection, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return &connection{cl: cl, clients: clients}, ns, nil
+	return &connection{cfg: cfg, cl: cl, clients: clients}, ns, nil
 }
 
 // selected returns the KluctlDeployments the flags name.
