@@ -82,17 +82,47 @@ func TestGitOpsCommands(t *testing.T) {
 	}
 	names := metricNames(t)
 	for _, m := range []string{"kluctldeployments_last_object_status", "kluctldeployments_deployment_duration_seconds", "kluctldeployments_validate_duration_seconds",
-		"kluctldeployments_number_of_changed_objects", "kluctldeployments_number_of_errors", "kluctldeployments_prune_enabled", "kluctldeployments_source_spec"} {
+		"kluctldeployments_number_of_changed_objects", "kluctldeployments_number_of_errors", "kluctldeployments_prune_enabled", "kluctldeployments_source_spec",
+		"gotk_reconcile_condition", "gotk_suspend_status", "gotk_reconcile_duration_seconds"} {
 		if !names[m] {
 			t.Errorf("metric %s is not exported (have %v)", m, names)
 		}
+	}
+	if v, ok := gotkReady(t, name, e.ns); !ok || v != "True" {
+		t.Errorf("gotk_reconcile_condition of %s: Ready is %q (found: %v), want True", name, v, ok)
 	}
 	if r := kluctltest.Run(t, nil, "gitops", "deploy", "--name", "does-not-exist", "-n", e.ns, "--kubeconfig", e.c.KubeconfigPath()); r.Code == 0 || !strings.Contains(r.Stderr, "does-not-exist") {
 		t.Errorf("an unknown KluctlDeployment: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
-// metricNames lists the kluctldeployments_* metrics the process exports.
+// gotkReady returns the status whose gotk_reconcile_condition series of
+// the Ready condition of name/ns is 1.
+func gotkReady(t *testing.T, name, ns string) (string, bool) {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "gotk_reconcile_condition" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if l["kind"] == "KluctlDeployment" && l["name"] == name && l["namespace"] == ns && l["type"] == "Ready" && m.GetGauge().GetValue() == 1 {
+				return l["status"], true
+			}
+		}
+	}
+	return "", false
+}
+
+// metricNames lists the kluctldeployments_* and gotk_* metrics the process
+// exports.
 func metricNames(t *testing.T) map[string]bool {
 	t.Helper()
 	families, err := ctrlmetrics.Registry.Gather()
@@ -101,7 +131,7 @@ func metricNames(t *testing.T) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, f := range families {
-		if strings.HasPrefix(f.GetName(), "kluctldeployments_") && len(f.GetMetric()) != 0 {
+		if (strings.HasPrefix(f.GetName(), "kluctldeployments_") || strings.HasPrefix(f.GetName(), "gotk_")) && len(f.GetMetric()) != 0 {
 			out[f.GetName()] = true
 		}
 	}

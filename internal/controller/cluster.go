@@ -37,14 +37,21 @@ func (rc *run) clusterProvider() engine.ClusterProvider {
 		if err != nil {
 			return nil, err
 		}
-		if sa := rc.serviceAccount(); sa != "" {
+		sa := rc.serviceAccount()
+		if sa != "" {
 			cfg.Impersonate = rest.ImpersonationConfig{UserName: fmt.Sprintf("system:serviceaccount:%s:%s", rc.kd.Namespace, sa)}
 		}
 		clients, err := rc.r.pool.Clients(cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &engine.Cluster{Clients: clients, Name: name, Context: name}, nil
+		cl := &engine.Cluster{Clients: clients, Name: name, Context: name}
+		if rc.kd.Spec.KubeConfig == nil && sa == "" {
+			// The controller's own identity sees what its watches see;
+			// other identities search with their own permissions.
+			cl.Index = rc.r.index
+		}
+		return cl, nil
 	})
 }
 

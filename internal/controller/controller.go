@@ -23,11 +23,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
 	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/prune"
 	"github.com/kluctl-go/kluctl/internal/results"
 )
 
@@ -64,12 +66,17 @@ type Reconciler struct {
 	recorder  events.EventRecorder
 	sources   *gitsource.Cache
 	pool      *k8s.Pool
-	opts      Options
-	metrics   *metrics
+	// index answers the orphan searches of runs with the controller's
+	// own identity from watches of its cluster.
+	index   *prune.Index
+	opts    Options
+	metrics *metrics
 
 	mu sync.Mutex
 	// clusterIDs caches the id of the controller's own cluster.
 	clusterID string
+	// results is the result store, created on first use.
+	results *results.Store
 }
 
 // defaultTimeout bounds a reconcile without spec.timeout.
@@ -116,6 +123,14 @@ func Setup(mgr ctrl.Manager, opts Options) (*Reconciler, error) {
 		opts:      opts,
 		metrics:   newMetrics(),
 	}
+	own, err := r.pool.Clients(r.config)
+	if err != nil {
+		return nil, err
+	}
+	r.index = prune.NewIndex(own, prune.IndexOptions{})
+	if err := mgr.Add(manager.RunnableFunc(r.index.Run)); err != nil {
+		return nil, err
+	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named(opts.Name).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: &skipNameValidation}).
@@ -149,7 +164,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := r.client.Patch(ctx, &kd, patch, client.FieldOwner(r.opts.Name)); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{RequeueAfter: requeueNow}, nil
 	}
 	start := time.Now()
 	// spec.timeout bounds a reconcile; without it the interval does not:
@@ -165,16 +179,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if perr := rc.flushStatus(); perr != nil && err == nil {
 		err = perr
 	}
+	r.metrics.reconciled(&kd, time.Since(start))
 	if err != nil {
 		next := kd.Spec.GetRetryInterval()
 		if res.RequeueAfter == 0 || res.RequeueAfter > next {
 			res.RequeueAfter = next
 		}
 		msg := fmt.Sprintf("Reconciliation failed after %s, next try in %s: %s", time.Since(start).Round(time.Millisecond), res.RequeueAfter, rc.mask(err.Error()))
-		logger.Info(msg, "reconcileID", rc.reconcileID)
+		logger.Info(msg)
 		r.recorder.Eventf(&kd, nil, corev1.EventTypeWarning, rc.readyReason(), "Reconcile", "%s", msg)
 		return ctrl.Result{RequeueAfter: res.RequeueAfter}, nil
 	}
-	logger.Info(fmt.Sprintf("Reconciliation finished in %s, next run in %s", time.Since(start).Round(time.Millisecond), res.RequeueAfter), "reconcileID", rc.reconcileID)
+	logger.Info(fmt.Sprintf("Reconciliation finished in %s, next run in %s", time.Since(start).Round(time.Millisecond), res.RequeueAfter))
 	return res, nil
 }

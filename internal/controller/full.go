@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/deploy"
 	"github.com/kluctl-go/kluctl/internal/engine"
@@ -55,13 +57,24 @@ func (rc *run) fullReconcile() (error, error) {
 	defer func() { st.ObservedGeneration = rc.kd.Generation }()
 
 	var errs []error
+	var deployed *result.CommandResult
 	if needDeploy {
-		errs = append(errs, rc.deploy(rc.deployOptions()))
+		doc, err := rc.deploy(rc.deployOptions())
+		errs = append(errs, err)
+		if err == nil {
+			deployed = doc
+		}
 	}
 	if needValidate {
 		errs = append(errs, rc.validate())
 	}
-	errs = append(errs, rc.driftDetection())
+	if deployed != nil {
+		// Right after a clean deploy, a dry-run diff would only find what
+		// the deploy itself found: the orphans it left.
+		rc.recordDrift(deployed.DriftAfterDeploy())
+	} else {
+		errs = append(errs, rc.driftDetection())
+	}
 	return errors.Join(errs...), nil
 }
 
@@ -84,20 +97,20 @@ func (rc *run) targetKey() v1beta1.TargetKey {
 }
 
 // deploy runs the engine's deploy (with prune when asked) and records it.
-func (rc *run) deploy(o deploy.Options) error {
+func (rc *run) deploy(o deploy.Options) (*result.CommandResult, error) {
 	if o.Prune && rc.target.Discriminator() == "" {
-		return errors.New("spec.prune is set, but the target has no discriminator; refusing to look for orphans")
+		return nil, errors.New("spec.prune is set, but the target has no discriminator; refusing to look for orphans")
 	}
 	rc.progress("Performing kluctl " + v1beta1.KluctlDeployModeFull)
 	start := time.Now()
 	res, err := rc.target.Deploy(rc.ctx, o)
 	rc.r.metrics.deployDuration.WithLabelValues(rc.kd.Namespace, rc.kd.Name, v1beta1.KluctlDeployModeFull).Observe(since(start))
-	if res == nil {
-		return fmt.Errorf("deploy: %w", err)
+	if res == nil || res.Document == nil {
+		return nil, fmt.Errorf("deploy: %w", err)
 	}
 	sum := rc.storeCommandResult(res, "deploy", false)
 	rc.kd.Status.LastDeployResult = encodeRaw(sum)
-	return errorOf(sum, "deploy")
+	return res.Document, errorOf(sum, "deploy")
 }
 
 // validate runs the engine's validate once and records it.
@@ -127,10 +140,14 @@ func (rc *run) driftDetection() error {
 		return fmt.Errorf("drift detection: %w", err)
 	}
 	rc.annotate(res.Document)
-	d := res.Document.DriftDetection()
+	rc.recordDrift(res.Document.DriftDetection())
+	return nil
+}
+
+func (rc *run) recordDrift(d *result.DriftDetectionResult) {
+	d.ID = uuid.NewString()
 	rc.kd.Status.LastDriftDetectionResult = encodeRaw(d)
 	rc.kd.Status.LastDriftDetectionResultMessage = d.ShortMessage()
-	return nil
 }
 
 // errorOf is the error of a failed command, from its summary.

@@ -17,6 +17,10 @@ import (
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 )
 
+// LeaderElectionID names the lease of the controller's leader election
+// (the original's).
+const LeaderElectionID = "5ab5d0f9.kluctl.io"
+
 // RunOptions configure Run: the reconciler's options plus the manager's.
 type RunOptions struct {
 	Options
@@ -26,7 +30,14 @@ type RunOptions struct {
 	LabelSelector string
 	// MetricsAddr and ProbeAddr are the listen addresses; "0" disables.
 	MetricsAddr, ProbeAddr string
-	LeaderElect            bool
+	// PprofAddr serves net/http/pprof when set.
+	PprofAddr   string
+	LeaderElect bool
+	// QPS and Burst bound the controller's own requests (KluctlDeployments,
+	// status, events); 0 keeps the client's defaults. Deployments use the
+	// engine's clients, bounded by requests in flight instead.
+	QPS   float32
+	Burst int
 	// Logger receives the controller's structured logs.
 	Logger logr.Logger
 }
@@ -62,15 +73,26 @@ func Run(ctx context.Context, cfg *rest.Config, opts RunOptions) error {
 			opts.SourceDir = dir + "/sources"
 		}
 	}
+	cfg = rest.CopyConfig(cfg)
+	if opts.QPS > 0 {
+		cfg.QPS = opts.QPS
+	}
+	if opts.Burst > 0 {
+		cfg.Burst = opts.Burst
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
-		Logger:                  opts.Logger,
-		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
-		HealthProbeBindAddress:  opts.ProbeAddr,
-		LeaderElection:          opts.LeaderElect,
-		LeaderElectionID:        "5ab5d0f9.kluctl.io",
-		LeaderElectionNamespace: opts.Namespace,
+		Scheme:                 scheme,
+		Logger:                 opts.Logger,
+		Cache:                  cacheOpts,
+		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress: opts.ProbeAddr,
+		PprofBindAddress:       opts.PprofAddr,
+		LeaderElection:         opts.LeaderElect,
+		// A controller that stops gives up its lease, so that another
+		// replica takes over at once instead of after the lease expires.
+		LeaderElectionReleaseOnCancel: true,
+		LeaderElectionID:              "5ab5d0f9.kluctl.io",
+		LeaderElectionNamespace:       opts.Namespace,
 	})
 	if err != nil {
 		return fmt.Errorf("create the controller manager: %w", err)

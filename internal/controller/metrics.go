@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
@@ -17,7 +19,13 @@ type metrics struct {
 	lastObjectStatus, intervalSeconds, dryRun, prune, del *prometheus.GaugeVec
 	changed, deleted, orphans, errs, warnings, sourceSpec *prometheus.GaugeVec
 	deployDuration, validateDuration, deleteDuration      *prometheus.HistogramVec
+	// Flux's gotk_* metrics, which the original exports too.
+	gotkCondition, gotkSuspend *prometheus.GaugeVec
+	gotkDuration               *prometheus.HistogramVec
 }
+
+// gotkKind is the kind label of the gotk_* metrics.
+const gotkKind = "KluctlDeployment"
 
 const subsystem = "kluctldeployments"
 
@@ -49,6 +57,12 @@ func newMetrics() *metrics {
 		deployDuration:   histogram("deployment_duration_seconds", "How long a single deployment takes in seconds.", "namespace", "name", "mode"),
 		validateDuration: histogram("validate_duration_seconds", "How long a single validate takes in seconds.", nn...),
 		deleteDuration:   histogram("delete_duration_seconds", "How long a single delete takes in seconds.", nn...),
+		gotkCondition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gotk_reconcile_condition", Help: "The current condition status of a GitOps Toolkit resource reconciliation."},
+			[]string{"kind", "name", "namespace", "type", "status"}),
+		gotkSuspend: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gotk_suspend_status", Help: "The current suspend status of a GitOps Toolkit resource."},
+			[]string{"kind", "name", "namespace"}),
+		gotkDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gotk_reconcile_duration_seconds", Help: "The duration in seconds of a GitOps Toolkit resource reconciliation.",
+			Buckets: prometheus.ExponentialBuckets(10e-3, 10, 5)}, []string{"kind", "name", "namespace"}),
 	}
 	register := func(c prometheus.Collector) prometheus.Collector {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
@@ -59,10 +73,10 @@ func newMetrics() *metrics {
 		}
 		return c
 	}
-	for _, g := range []**prometheus.GaugeVec{&m.lastObjectStatus, &m.intervalSeconds, &m.dryRun, &m.prune, &m.del, &m.changed, &m.deleted, &m.orphans, &m.errs, &m.warnings, &m.sourceSpec} {
+	for _, g := range []**prometheus.GaugeVec{&m.lastObjectStatus, &m.intervalSeconds, &m.dryRun, &m.prune, &m.del, &m.changed, &m.deleted, &m.orphans, &m.errs, &m.warnings, &m.sourceSpec, &m.gotkCondition, &m.gotkSuspend} {
 		*g = register(*g).(*prometheus.GaugeVec)
 	}
-	for _, h := range []**prometheus.HistogramVec{&m.deployDuration, &m.validateDuration, &m.deleteDuration} {
+	for _, h := range []**prometheus.HistogramVec{&m.deployDuration, &m.validateDuration, &m.deleteDuration, &m.gotkDuration} {
 		*h = register(*h).(*prometheus.HistogramVec)
 	}
 	return m
@@ -94,14 +108,29 @@ func (m *metrics) command(kd *v1beta1.KluctlDeployment, sum *result.CommandResul
 	m.warnings.WithLabelValues(ns, name, action).Set(float64(len(sum.Warnings)))
 }
 
+// reconciled records the gotk_* metrics of a finished reconcile: the
+// Ready condition's status (1 for it, 0 for the others), suspension and
+// duration.
+func (m *metrics) reconciled(kd *v1beta1.KluctlDeployment, d time.Duration) {
+	status := string(metav1.ConditionUnknown)
+	if c := meta.FindStatusCondition(kd.Status.Conditions, v1beta1.ReadyCondition); c != nil {
+		status = string(c.Status)
+	}
+	for _, s := range []string{string(metav1.ConditionTrue), string(metav1.ConditionFalse), string(metav1.ConditionUnknown), "Deleted"} {
+		m.gotkCondition.WithLabelValues(gotkKind, kd.Name, kd.Namespace, v1beta1.ReadyCondition, s).Set(b2f(s == status))
+	}
+	m.gotkSuspend.WithLabelValues(gotkKind, kd.Name, kd.Namespace).Set(b2f(kd.Spec.Suspend))
+	m.gotkDuration.WithLabelValues(gotkKind, kd.Name, kd.Namespace).Observe(d.Seconds())
+}
+
 // forget drops the series of a deleted KluctlDeployment, so that a long
 // running controller does not keep them.
 func (m *metrics) forget(kd *v1beta1.KluctlDeployment) {
 	l := prometheus.Labels{"namespace": kd.Namespace, "name": kd.Name}
-	for _, g := range []*prometheus.GaugeVec{m.lastObjectStatus, m.intervalSeconds, m.dryRun, m.prune, m.del, m.changed, m.deleted, m.orphans, m.errs, m.warnings, m.sourceSpec} {
+	for _, g := range []*prometheus.GaugeVec{m.lastObjectStatus, m.intervalSeconds, m.dryRun, m.prune, m.del, m.changed, m.deleted, m.orphans, m.errs, m.warnings, m.sourceSpec, m.gotkCondition, m.gotkSuspend} {
 		g.DeletePartialMatch(l)
 	}
-	for _, h := range []*prometheus.HistogramVec{m.deployDuration, m.validateDuration, m.deleteDuration} {
+	for _, h := range []*prometheus.HistogramVec{m.deployDuration, m.validateDuration, m.deleteDuration, m.gotkDuration} {
 		h.DeletePartialMatch(l)
 	}
 }

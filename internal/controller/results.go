@@ -37,11 +37,16 @@ func (r *Reconciler) controllerClusterID(ctx context.Context) string {
 // store is the result store in the controller's cluster, written with the
 // controller's own identity.
 func (r *Reconciler) store() (*results.Store, error) {
-	c, err := r.pool.Clients(r.config)
-	if err != nil {
-		return nil, err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.results == nil {
+		c, err := r.pool.Clients(r.config)
+		if err != nil {
+			return nil, err
+		}
+		r.results = results.New(c, r.opts.Results)
 	}
-	return results.New(c, r.opts.Results), nil
+	return r.results, nil
 }
 
 // annotate fills what a command result knows only through the controller:

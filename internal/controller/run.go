@@ -40,7 +40,14 @@ type run struct {
 	discriminator string
 	// pendingReconcile tells that this run handles a reconcile request.
 	pendingReconcile bool
+	// flushed is when the status was last written by progress.
+	flushed time.Time
 }
+
+// progressInterval spaces the status writes of progress: a step that
+// follows the previous write within it is not written (it is over before
+// anybody could see it); the final status is always written.
+const progressInterval = time.Second
 
 func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *run {
 	id := string(controller.ReconcileIDFromContext(ctx))
@@ -52,8 +59,11 @@ func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *
 
 func (rc *run) mask(s string) string { return rc.masker.String(s) }
 
+// logf logs a masked message. The context's logger carries the name,
+// namespace and reconcileID keys (controller-runtime adds them), which
+// `kluctl gitops logs` filters by.
 func (rc *run) logf(format string, args ...any) {
-	log.FromContext(rc.ctx).Info(rc.mask(fmt.Sprintf(format, args...)), "reconcileID", rc.reconcileID)
+	log.FromContext(rc.ctx).Info(rc.mask(fmt.Sprintf(format, args...)))
 }
 
 // flushStatus writes the status changes made since the last flush. Only
@@ -80,14 +90,25 @@ func (rc *run) setCondition(typ string, status metav1.ConditionStatus, reason, m
 }
 
 // progress shows what the run is doing now, keeping the last Ready state.
+// The status is written when a command starts, unless the previous write
+// was less than progressInterval ago.
 func (rc *run) progress(msg string) {
+	rc.setProgress(msg)
+	if time.Since(rc.flushed) < progressInterval {
+		return
+	}
+	if err := rc.flushStatus(); err != nil {
+		rc.logf("%v", err)
+	}
+	rc.flushed = time.Now()
+}
+
+// setProgress changes the progress conditions in memory only.
+func (rc *run) setProgress(msg string) {
 	if meta.FindStatusCondition(rc.kd.Status.Conditions, v1beta1.ReadyCondition) == nil {
 		rc.setCondition(v1beta1.ReadyCondition, metav1.ConditionUnknown, v1beta1.ProgressingReason, "Reconciliation in progress")
 	}
 	rc.setCondition(v1beta1.ReconcilingCondition, metav1.ConditionTrue, v1beta1.ProgressingReason, msg)
-	if err := rc.flushStatus(); err != nil {
-		rc.logf("%v", err)
-	}
 }
 
 // ready sets the final Ready condition and drops Reconciling.
@@ -109,7 +130,8 @@ func (rc *run) readyReason() string {
 func (rc *run) reconcile() (ctrl.Result, error) {
 	defer rc.cleanup()
 	rc.r.metrics.spec(rc.kd)
-	rc.progress("Initializing")
+	// Initializing is written with the first command, or the final status.
+	rc.setProgress("Initializing")
 	if err := rc.setProjectKey(); err != nil {
 		return ctrl.Result{}, rc.failPrepare(err)
 	}

@@ -101,7 +101,7 @@ func run(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options, 
 	}
 	// The live state is read group by group (kind and namespace) in the
 	// background; an object is applied only after its group was read.
-	r.snap = live.Start(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
+	r.snap = live.Start(ctx, c, objs, live.Options{Concurrency: opts.Concurrency, Selector: k8s.DiscriminatorSelector(res.Discriminator)})
 	r.applyItems(ctx)
 	_, err := r.snap.Wait()
 	r.recordRendered()
@@ -164,7 +164,7 @@ func (r *runner) startOrphans(ctx context.Context) func() {
 	}
 	ch := make(chan found, 1)
 	go func() {
-		owned, warnings, err := prune.OrphanObjects(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency})
+		owned, warnings, err := prune.OrphanObjects(ctx, r.c, r.res, prune.Options{Concurrency: r.opts.Concurrency, Index: r.opts.OwnedIndex})
 		ch <- found{owned, warnings, err}
 	}()
 	return func() {

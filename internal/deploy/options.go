@@ -3,6 +3,7 @@ package deploy
 import (
 	"time"
 
+	"github.com/kluctl-go/kluctl/internal/prune"
 	"github.com/kluctl-go/kluctl/internal/readiness"
 )
 
@@ -29,6 +30,8 @@ type Options struct {
 	NoOrphans bool
 	// Prune deletes the orphans after a successful deploy.
 	Prune bool
+	// OwnedIndex, when set, answers the orphan search (see prune.Index).
+	OwnedIndex *prune.Index
 }
 
 // DefaultOptions returns the options of a plain `kluctl deploy`.

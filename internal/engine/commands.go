@@ -36,6 +36,9 @@ func (t *Target) Deploy(ctx context.Context, opts deploy.Options) (*result.Resul
 	} else {
 		t.em.info("Deploying to %s...", t.ClusterName())
 	}
+	if opts.OwnedIndex == nil {
+		opts.OwnedIndex = t.Cluster.Index
+	}
 	res, err := deploy.Deploy(ctx, c, t.Rendered, opts)
 	return t.finish(ctx, res, commandFlags{command: "deploy", deploy: opts}), err
 }
@@ -57,6 +60,9 @@ func (t *Target) Diff(ctx context.Context, opts DiffOptions) (*result.Result, er
 	res := *t.Rendered
 	res.IgnoreForDiff = append(append([]project.IgnoreForDiffRule(nil), res.IgnoreForDiff...), opts.ignoreRules()...)
 	t.em.info("Running server-side dry-run against %s...", t.ClusterName())
+	if opts.OwnedIndex == nil {
+		opts.OwnedIndex = t.Cluster.Index
+	}
 	out, err := deploy.Diff(ctx, c, &res, opts.Options)
 	flags := opts.Options
 	flags.DryRun, flags.NoWait, flags.AbortOnError = true, false, false
@@ -90,6 +96,9 @@ func (t *Target) Orphans(ctx context.Context, opts prune.Options) ([]k8s.ObjectR
 		return nil, err
 	}
 	t.em.info("Searching for orphan objects...")
+	if opts.Index == nil {
+		opts.Index = t.Cluster.Index
+	}
 	refs, warnings, err := prune.Orphans(ctx, c, t.Rendered, opts)
 	t.warnAll(warnings)
 	return refs, err
@@ -102,6 +111,9 @@ func (t *Target) Prune(ctx context.Context, opts prune.Options) (*result.Result,
 		return nil, err
 	}
 	t.em.info("Pruning orphan objects of %s...", t.ClusterName())
+	if opts.Index == nil {
+		opts.Index = t.Cluster.Index
+	}
 	res, err := prune.Prune(ctx, c, t.Rendered, opts)
 	return t.finish(ctx, res, commandFlags{command: "prune", deploy: deploy.Options{DryRun: opts.DryRun}}), err
 }

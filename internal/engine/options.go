@@ -6,6 +6,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/project"
+	"github.com/kluctl-go/kluctl/internal/prune"
 	"github.com/kluctl-go/kluctl/internal/render"
 )
 
@@ -74,6 +75,9 @@ type Cluster struct {
 	// Context is the name of the kube context used, as command results
 	// record it; empty when unknown.
 	Context string
+	// Index, when set, answers orphan searches from watches of the
+	// cluster (a controller's many targets); nil lists directly.
+	Index *prune.Index
 
 	idOnce sync.Once
 	id     string

@@ -29,3 +29,12 @@ const (
 	AnnotationDownscale            = "kluctl.io/downscale-patch"
 	FieldManager                   = "kluctl"
 )
+
+// DiscriminatorSelector is the label selector of the objects a target with
+// discriminator d deployed; empty when d is.
+func DiscriminatorSelector(d string) string {
+	if d == "" {
+		return ""
+	}
+	return LabelDiscriminator + "=" + d
+}

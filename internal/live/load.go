@@ -23,11 +23,20 @@ type Options struct {
 	// ListThreshold: groups (kind+namespace) with more objects than this are
 	// listed, smaller ones fetched one by one; default 3.
 	ListThreshold int
+	// Selector, when set, is a label selector that the objects already
+	// deployed carry (the target's discriminator). Groups are then listed
+	// with it, so that a namespace shared with many foreign objects is not
+	// read whole; members it does not find are fetched one by one, or, when
+	// more than FullListThreshold are missing (a first deploy of a large
+	// group), by listing the whole group.
+	Selector string
+	// FullListThreshold: see Selector; default 32.
+	FullListThreshold int
 }
 
 // DefaultOptions returns the defaults of Load.
 func DefaultOptions() Options {
-	return Options{Concurrency: 16, ListThreshold: 3}
+	return Options{Concurrency: 16, ListThreshold: 3, FullListThreshold: 32}
 }
 
 // Objects is a snapshot of live objects keyed by version-less reference,
@@ -76,6 +85,9 @@ func Start(ctx context.Context, c *k8s.Clients, objs []*unstructured.Unstructure
 	}
 	if opts.ListThreshold <= 0 {
 		opts.ListThreshold = def.ListThreshold
+	}
+	if opts.FullListThreshold <= 0 {
+		opts.FullListThreshold = def.FullListThreshold
 	}
 	s := &Snapshot{groups: map[groupKey]*group{}}
 	var order []groupKey
@@ -169,15 +181,24 @@ func (s *Snapshot) load(ctx context.Context, c *k8s.Clients, k groupKey, g *grou
 			return false
 		}
 	}
-	if len(g.members) > opts.ListThreshold {
+	members := g.members
+	if len(members) > opts.ListThreshold && opts.Selector != "" {
+		if !acquire() {
+			return
+		}
+		listInto(ctx, ri, k, members, opts.Selector, add)
+		<-sem
+		members = g.missing(&mu)
+	}
+	if len(members) > opts.ListThreshold && (opts.Selector == "" || len(members) > opts.FullListThreshold) {
 		if acquire() {
-			listInto(ctx, ri, k, g.members, add)
+			listInto(ctx, ri, k, members, "", add)
 			<-sem
 		}
 		return
 	}
 	var wg sync.WaitGroup
-	for _, m := range g.members {
+	for _, m := range members {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -198,14 +219,31 @@ func (s *Snapshot) load(ctx context.Context, c *k8s.Clients, k groupKey, g *grou
 	wg.Wait()
 }
 
-// listInto lists one kind in one namespace page by page and keeps the
-// objects whose names are wanted.
-func listInto(ctx context.Context, ri dynamic.ResourceInterface, k groupKey, members []*unstructured.Unstructured, add func(*unstructured.Unstructured, error)) {
+// missing returns the members not read yet; nil after a failed read (the
+// group has failed anyway).
+func (g *group) missing(mu *sync.Mutex) []*unstructured.Unstructured {
+	mu.Lock()
+	defer mu.Unlock()
+	if g.err != nil {
+		return nil
+	}
+	var out []*unstructured.Unstructured
+	for _, m := range g.members {
+		if g.objs.Get(k8s.RefOf(m)) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// listInto lists one kind in one namespace (matching selector, when set)
+// page by page and keeps the objects whose names are wanted.
+func listInto(ctx context.Context, ri dynamic.ResourceInterface, k groupKey, members []*unstructured.Unstructured, selector string, add func(*unstructured.Unstructured, error)) {
 	want := make(map[string]bool, len(members))
 	for _, m := range members {
 		want[m.GetName()] = true
 	}
-	opts := metav1.ListOptions{Limit: 5000}
+	opts := metav1.ListOptions{Limit: 5000, LabelSelector: selector}
 	for {
 		l, err := ri.List(ctx, opts)
 		if apierrors.IsNotFound(err) {

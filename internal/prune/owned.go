@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
@@ -44,12 +43,21 @@ func (o Owned) Body() *unstructured.Unstructured {
 type ListOptions struct {
 	// Concurrency bounds parallel LIST requests; default 16.
 	Concurrency int
+	// Index, when set, answers from its watches instead of listing.
+	Index *Index
 }
 
 // ListOwned lists, metadata-only and in parallel, every object of every
 // listable resource type that carries kluctl.io/discriminator=d. Resource
 // types whose API group fails discovery are skipped with a warning.
 func ListOwned(ctx context.Context, c *k8s.Clients, d string, opts ListOptions) ([]Owned, []string, error) {
+	if opts.Index != nil {
+		return opts.Index.ListOwned(ctx, d, ListOptions{Concurrency: opts.Concurrency})
+	}
+	return listOwnedDirect(ctx, c, d, opts)
+}
+
+func listOwnedDirect(ctx context.Context, c *k8s.Clients, d string, opts ListOptions) ([]Owned, []string, error) {
 	if d == "" {
 		return nil, nil, errors.New("the target has no discriminator; refusing to look for owned objects")
 	}
@@ -67,7 +75,7 @@ func ListOwned(ctx context.Context, c *k8s.Clients, d string, opts ListOptions) 
 			warnings = append(warnings, fmt.Sprintf("skipping API group %s: %v", gv, e))
 		}
 	}
-	sel := labels.Set{k8s.LabelDiscriminator: d}.AsSelector().String()
+	sel := k8s.DiscriminatorSelector(d)
 
 	var mu sync.Mutex
 	var out []Owned

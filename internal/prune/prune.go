@@ -27,6 +27,9 @@ type Options struct {
 	Timeout time.Duration
 	// Concurrency bounds parallel requests; default 16.
 	Concurrency int
+	// Index, when set, answers orphan searches from its watches (see
+	// Index). Delete always lists the cluster directly.
+	Index *Index
 }
 
 // DefaultOptions returns the options of a plain prune or delete.
@@ -85,7 +88,7 @@ func Orphans(ctx context.Context, c *k8s.Clients, res *render.Result, opts Optio
 
 // OrphanObjects is Orphans with the metadata of each orphan.
 func OrphanObjects(ctx context.Context, c *k8s.Clients, res *render.Result, opts Options) ([]Owned, []string, error) {
-	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency})
+	owned, warnings, err := ListOwned(ctx, c, res.Discriminator, ListOptions{Concurrency: opts.Concurrency, Index: opts.Index})
 	if err != nil {
 		return nil, warnings, err
 	}

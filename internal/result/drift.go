@@ -32,13 +32,33 @@ type DriftDetectionResult struct {
 // DriftDetection returns the drift cr shows: its new, changed, orphan and
 // deleted objects.
 func (cr *CommandResult) DriftDetection() *DriftDetectionResult {
+	return cr.drift(func(o *ResultObject) bool { return o.New || o.Orphan || o.Deleted || len(o.Changes) != 0 })
+}
+
+// DriftAfterDeploy is the drift that remains right after cr, a deploy
+// without errors: the orphans it did not delete. A dry-run diff at this
+// point finds nothing else, because every rendered object was just applied.
+// After a dry-run deploy, that deploy was the dry-run diff.
+func (cr *CommandResult) DriftAfterDeploy() *DriftDetectionResult {
+	if cr.Command.DryRun {
+		return cr.DriftDetection()
+	}
+	d := cr.drift(func(o *ResultObject) bool { return o.Orphan && !o.Deleted })
+	for i := range d.Objects {
+		d.Objects[i].Changes = nil
+	}
+	return d
+}
+
+func (cr *CommandResult) drift(drifted func(*ResultObject) bool) *DriftDetectionResult {
 	d := &DriftDetectionResult{
 		ID: cr.ID, ReconcileID: cr.ReconcileID, ProjectKey: cr.ProjectKey, TargetKey: cr.TargetKey,
 		KluctlDeployment: cr.KluctlDeployment, RenderedObjectsHash: cr.RenderedObjectsHash,
 		StartTime: cr.Command.StartTime, EndTime: cr.Command.EndTime, Errors: cr.Errors, Warnings: cr.Warnings,
 	}
-	for _, o := range cr.Objects {
-		if !o.New && !o.Orphan && !o.Deleted && len(o.Changes) == 0 {
+	for i := range cr.Objects {
+		o := &cr.Objects[i]
+		if !drifted(o) {
 			continue
 		}
 		body := o.Applied

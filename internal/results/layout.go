@@ -3,6 +3,8 @@ package results
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +29,10 @@ const (
 	// AnnotationReduced marks a result whose objects were reduced to fit
 	// into a Secret (ours; the original's tools ignore it).
 	AnnotationReduced = "kluctl.io/result-reduced"
+	// LabelResultKey is a hash of the project and target keys (ours), so
+	// that the cleanup after a write lists only the results of the same
+	// project and target, not every result in the namespace.
+	LabelResultKey = "kluctl.io/result-key"
 
 	KeyReducedResult    = "reducedResult"
 	KeyCompactedObjects = "compactedObjects"
@@ -91,4 +97,11 @@ func gunzipJSON(b []byte, v any) error {
 		return fmt.Errorf("value larger than %d bytes uncompressed", maxUncompressed)
 	}
 	return json.Unmarshal(data, v)
+}
+
+// resultKey is the value of LabelResultKey for a project and target.
+func resultKey(project result.ProjectKey, target result.TargetKey) string {
+	b, _ := json.Marshal([]any{project, target})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:20])
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,10 +37,13 @@ type Options struct {
 	MaxSecretBytes int
 }
 
-// Store reads and writes results in one cluster.
+// Store reads and writes results in one cluster. It is safe for
+// concurrent use.
 type Store struct {
 	c    *k8s.Clients
 	opts Options
+	// nsExists remembers that the namespace was found or created.
+	nsExists atomic.Bool
 }
 
 // New returns a Store on the cluster of c.
@@ -67,7 +71,7 @@ func (s *Store) WriteCommandResult(ctx context.Context, cr *result.CommandResult
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]string{LabelResult: "true", LabelCommandResultID: cr.ID}
+	labels := map[string]string{LabelResult: "true", LabelCommandResultID: cr.ID, LabelResultKey: resultKey(cr.ProjectKey, cr.TargetKey)}
 	deploymentLabels(labels, cr.KluctlDeployment)
 	projectAnnotations(enc.annotations, cr.ProjectKey)
 	if err := s.apply(ctx, secretName("cr", cr.ID, cr.ProjectKey), labels, enc.annotations, enc.data); err != nil {
@@ -90,7 +94,7 @@ func (s *Store) WriteValidateResult(ctx context.Context, v *result.ValidateDocum
 	if len(body) > s.opts.MaxSecretBytes {
 		return nil, fmt.Errorf("validate result %s is %d bytes compressed, more than a Secret holds (%d)", v.ID, len(body), s.opts.MaxSecretBytes)
 	}
-	labels := map[string]string{LabelResult: "true", LabelValidateResultID: v.ID}
+	labels := map[string]string{LabelResult: "true", LabelValidateResultID: v.ID, LabelResultKey: resultKey(v.ProjectKey, v.TargetKey)}
 	deploymentLabels(labels, v.KluctlDeployment)
 	annotations := map[string]string{AnnotationValidateSummary: string(summary)}
 	projectAnnotations(annotations, v.ProjectKey)
@@ -133,6 +137,10 @@ func (s *Store) apply(ctx context.Context, name string, labels, annotations map[
 	}
 	u.Object["data"] = enc
 	_, err := s.c.Dynamic.Resource(secretsGVR).Namespace(s.opts.Namespace).Apply(ctx, name, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	if apierrors.IsNotFound(err) && s.nsExists.Swap(false) {
+		// The namespace was deleted since it was last seen.
+		return s.apply(ctx, name, labels, annotations, data)
+	}
 	if err != nil {
 		return fmt.Errorf("write result Secret %s/%s: %w", s.opts.Namespace, name, err)
 	}
@@ -140,6 +148,9 @@ func (s *Store) apply(ctx context.Context, name string, labels, annotations map[
 }
 
 func (s *Store) ensureNamespace(ctx context.Context) error {
+	if s.nsExists.Load() {
+		return nil
+	}
 	nsc := s.c.Dynamic.Resource(namespacesGVR)
 	_, err := nsc.Get(ctx, s.opts.Namespace, metav1.GetOptions{})
 	if err == nil || !apierrors.IsNotFound(err) {
@@ -149,6 +160,7 @@ func (s *Store) ensureNamespace(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read results namespace %s: %w", s.opts.Namespace, err)
 		}
+		s.nsExists.Store(true)
 		return nil
 	}
 	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace"}}
@@ -156,6 +168,7 @@ func (s *Store) ensureNamespace(ctx context.Context) error {
 	if _, err := nsc.Create(ctx, ns, metav1.CreateOptions{FieldManager: FieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create results namespace %s: %w", s.opts.Namespace, err)
 	}
+	s.nsExists.Store(true)
 	return nil
 }
 
@@ -189,9 +202,15 @@ func cleanup[S any](ctx context.Context, s *Store, k kind[S], keep int, keepID s
 	if keep < 0 {
 		return nil
 	}
-	list, err := s.listMeta(ctx, k.label, s.opts.Namespace)
-	if err != nil {
-		return []string{fmt.Sprintf("could not list old results for cleanup: %v", err)}
+	// The results of this project and target, and those written without
+	// the key label (by the original or older versions).
+	var list []metav1.PartialObjectMetadata
+	for _, sel := range []string{k.label + "," + LabelResultKey + "=" + resultKey(project, target), k.label + ",!" + LabelResultKey} {
+		l, err := s.listMeta(ctx, sel, s.opts.Namespace)
+		if err != nil {
+			return []string{fmt.Sprintf("could not list old results for cleanup: %v", err)}
+		}
+		list = append(list, l...)
 	}
 	var same []entry
 	for _, m := range list {

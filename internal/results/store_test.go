@@ -226,3 +226,41 @@ func randomText(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)[:n]
 }
+
+// Results written without the key label (by the original or an older
+// version) are cleaned up with those of their project and target; the
+// cleanup never touches another project's.
+func TestCleanupIncludesResultsWithoutKeyLabel(t *testing.T) {
+	ns := "results-" + strings.ToLower(uuid.NewString()[:8])
+	st, ctx := testStore(t, Options{Namespace: ns, KeepCommandResults: 2})
+	project := "proj-" + ns
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	legacy := doc(project, "prod", base, 1, 10)
+	foreignLegacy := doc("other-"+ns, "prod", base, 1, 10)
+	for _, cr := range []*result.CommandResult{legacy, foreignLegacy} {
+		if _, err := st.WriteCommandResult(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		name := secretName("cr", cr.ID, cr.ProjectKey)
+		patch := []byte(`{"metadata":{"labels":{"` + LabelResultKey + `":null}}}`)
+		if _, err := st.c.Metadata.Resource(secretsGVR).Namespace(ns).Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var newer []*result.CommandResult
+	for i := 1; i <= 2; i++ {
+		cr := doc(project, "prod", base.Add(time.Duration(i)*time.Minute), 1, 10)
+		if _, err := st.WriteCommandResult(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		newer = append(newer, cr)
+	}
+	if _, err := st.GetCommandResult(ctx, legacy.ID, true); err == nil {
+		t.Error("the old result without the key label was not cleaned up")
+	}
+	for _, cr := range append(newer, foreignLegacy) {
+		if _, err := st.GetCommandResult(ctx, cr.ID, true); err != nil {
+			t.Errorf("result %s was removed: %v", cr.ID, err)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func Validate(ctx context.Context, c *k8s.Clients, res *render.Result, opts Opti
 			objs = append(objs, o)
 		}
 	}
-	lv, err := live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency})
+	lv, err := live.Load(ctx, c, objs, live.Options{Concurrency: opts.Concurrency, Selector: k8s.DiscriminatorSelector(res.Discriminator)})
 	if err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}

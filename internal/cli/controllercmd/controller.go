@@ -1,14 +1,13 @@
 // Package controllercmd implements `kluctl controller run` (the GitOps
-// controller) and `kluctl controller install` (its CRDs).
+// controller) and `kluctl controller install` (the controller, its CRD and
+// RBAC, deployed into the cluster).
 package controllercmd
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"time"
 
-	"github.com/go-logr/logr/funcr"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
 
@@ -30,6 +29,9 @@ type runOptions struct {
 	kubeconfig, kubeContext  string
 	name, namespace, watchNS string
 	metricsAddr, probeAddr   string
+	pprofAddr                string
+	qps                      float32
+	burst                    int
 	leaderElect, dryRun      bool
 	concurrency              int
 	defaultSA, labelSelector string
@@ -64,6 +66,10 @@ func newRunCmd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&o.labelSelector, "label-selector", "", "Only reconcile KluctlDeployments matching this label selector (to shard a fleet across several controllers).")
 	fl.BoolVar(&o.allowUnsafeKubeconfigs, "allow-unsafe-kubeconfigs", false, "Accept kubeConfig secrets with exec or auth-provider users, files or insecure-skip-tls-verify.")
 	fl.DurationVar(&o.minFetchInterval, "git-min-fetch-interval", 5*time.Second, "Reuse a fetch of a git repository that is younger than this, across KluctlDeployments.")
+	fl.Float32Var(&o.qps, "kube-api-qps", 100, "The maximum queries per second of the controller's own requests to the API server (KluctlDeployments, status, events).")
+	fl.IntVar(&o.burst, "kube-api-burst", 300, "The maximum burst of the controller's own requests to the API server.")
+	fl.StringVar(&o.pprofAddr, "pprof-bind-address", "", "The address the pprof endpoint binds to (empty: disabled).")
+	_ = fl.MarkHidden("pprof-bind-address")
 	o.results.AddResultFlags(cmd)
 	return cmd
 }
@@ -89,7 +95,7 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 	if err != nil {
 		return err
 	}
-	logger := funcr.NewJSON(func(obj string) { fmt.Fprintln(f.IO.ErrOut, obj) }, funcr.Options{LogTimestamp: true})
+	logger := NewLogger(f.IO.ErrOut)
 	base := filepath.Join(filepath.Dir(engine.DefaultScratchDir(f.Getenv)), "controller")
 	return controller.Run(ctx, cfg, controller.RunOptions{
 		Options: controller.Options{
@@ -102,42 +108,7 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 			MinFetchInterval:       o.minFetchInterval,
 		},
 		WatchNamespace: o.watchNS, LabelSelector: o.labelSelector,
-		MetricsAddr: o.metricsAddr, ProbeAddr: o.probeAddr, LeaderElect: o.leaderElect,
+		MetricsAddr: o.metricsAddr, ProbeAddr: o.probeAddr, PprofAddr: o.pprofAddr, QPS: o.qps, Burst: o.burst, LeaderElect: o.leaderElect,
 		Logger: logger,
 	})
-}
-
-func newInstallCmd(f *factory.Factory) *cobra.Command {
-	var kubeconfig, kubeContext string
-	cmd := &cobra.Command{
-		Use:   "install",
-		Short: "Install the Kluctl controller",
-		Long:  "This command installs the KluctlDeployment CRD (gitops.kluctl.io/v1beta1) into the current cluster.",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			explicit := ""
-			if kubeconfig != "" {
-				var err error
-				if explicit, err = f.Abs(kubeconfig); err != nil {
-					return err
-				}
-			}
-			cfg, err := k8s.LoadRESTConfig(f.Getenv, explicit, kubeContext)
-			if err != nil {
-				return err
-			}
-			c, err := f.Pool.Clients(cfg)
-			if err != nil {
-				return err
-			}
-			if err := controller.ApplyCRDs(cmd.Context(), c, "kluctl"); err != nil {
-				return err
-			}
-			f.Progress("Installed the KluctlDeployment CRD")
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "Override the kubeconfig to use.")
-	cmd.Flags().StringVar(&kubeContext, "context", "", "Override the context to use.")
-	return cmd
 }

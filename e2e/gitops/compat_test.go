@@ -1,0 +1,117 @@
+package gitops
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/controller"
+)
+
+// TestGitOpsDeprecatedFlatSource: the deprecated spec.source.url/ref/path
+// with spec.source.secretRef, as older manifests have them, deploys like
+// spec.source.git.
+func TestGitOpsDeprecatedFlatSource(t *testing.T) {
+	e := newEnv(t)
+	commit := e.smallProject(e.ns, "flat")
+	url := e.git.URL("small")
+	e.smallKD("flat", func(kd *v1beta1.KluctlDeployment) {
+		kd.Spec.Source = v1beta1.ProjectSource{
+			URL:       &url,
+			Ref:       &v1beta1.GitRef{Branch: "main"},
+			SecretRef: &v1beta1.LocalObjectReference{Name: "git-credentials"},
+		}
+		kd.Spec.Credentials = v1beta1.ProjectCredentials{}
+	})
+	e.waitFor("flat", "a deploy from the flat source", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+		return isReady(kd) && kd.Status.ObservedCommit == commit
+	})
+	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(context.Background(), "small", metav1.GetOptions{})
+	if err != nil || cm.Data["value"] != "flat" {
+		t.Fatalf("the ConfigMap from the flat source: %v %v", cm, err)
+	}
+}
+
+// TestGitOpsLeaderElection: of two controllers with --leader-elect, only
+// the lease holder reconciles; when it stops, the other takes over.
+func TestGitOpsLeaderElection(t *testing.T) {
+	e := newEnv(t)
+	e.stopController()
+	var counts [2]atomic.Int64
+	var stops [2]func()
+	for i := range stops {
+		stops[i] = e.startElected(&counts[i])
+	}
+	t.Cleanup(func() {
+		for _, s := range stops {
+			if s != nil {
+				s()
+			}
+		}
+	})
+	e.smallProject(e.ns, "v1")
+	e.smallKD("elected", nil)
+	e.waitFor("elected", "Ready", 2*time.Minute, isReady)
+	time.Sleep(5 * time.Second) // a few more 2s intervals
+	leader := 0
+	if counts[1].Load() != 0 {
+		leader = 1
+	}
+	if counts[1-leader].Load() != 0 {
+		t.Fatalf("both controllers reconciled (%d and %d)", counts[0].Load(), counts[1].Load())
+	}
+	var lease coordinationv1.Lease
+	if err := e.cl.Get(context.Background(), clientKey(e.ns, controller.LeaderElectionID), &lease); err != nil {
+		t.Fatalf("the leader's lease: %v", err)
+	}
+	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
+		t.Fatalf("the lease has no holder: %+v", lease.Spec)
+	}
+
+	stops[leader]()
+	stops[leader] = nil
+	commit := e.smallProject(e.ns, "v2")
+	e.waitFor("elected", "the new leader deploying v2", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+		return isReady(kd) && kd.Status.ObservedCommit == commit
+	})
+	if counts[1-leader].Load() == 0 {
+		t.Fatal("v2 was deployed, but not by the remaining controller")
+	}
+}
+
+// startElected runs a controller with leader election (its lease in the
+// test namespace) that counts its finished reconciles; it returns its stop.
+func (e *env) startElected(reconciles *atomic.Int64) func() {
+	t := e.t
+	logger := funcr.NewJSON(func(obj string) {
+		if strings.Contains(obj, "Reconciliation finished") || strings.Contains(obj, "Reconciliation failed") {
+			reconciles.Add(1)
+		}
+	}, funcr.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- controller.Run(ctx, e.cfg, controller.RunOptions{
+			Options:        controller.Options{Name: "kluctl-controller", Namespace: e.ns, Concurrency: 2},
+			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true, Logger: logger,
+		})
+	}()
+	return func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("controller: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the controller did not stop")
+		}
+	}
+}
