@@ -78,6 +78,7 @@ cluster-status:
 bench: build cluster-build
 	go test -run '^$$' -bench . -benchmem ./internal/jinja2/ ./e2e/render/ ./internal/result/
 	go run ./hack/bench -kluctl $(BIN)/kluctl
+	go run ./hack/gitopsbench -kluctl $(BIN)/kluctl
 
 clean:
 	rm -rf $(BIN)

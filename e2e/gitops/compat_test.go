@@ -89,29 +89,13 @@ func TestGitOpsLeaderElection(t *testing.T) {
 // startElected runs a controller with leader election (its lease in the
 // test namespace) that counts its finished reconciles; it returns its stop.
 func (e *env) startElected(reconciles *atomic.Int64) func() {
-	t := e.t
 	logger := funcr.NewJSON(func(obj string) {
 		if strings.Contains(obj, "Reconciliation finished") || strings.Contains(obj, "Reconciliation failed") {
 			reconciles.Add(1)
 		}
 	}, funcr.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- controller.Run(ctx, e.cfg, controller.RunOptions{
-			Options:        controller.Options{Name: "kluctl-controller", Namespace: e.ns, Concurrency: 2},
-			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true, Logger: logger,
-		})
-	}()
-	return func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("controller: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the controller did not stop")
-		}
-	}
+	return e.runController(controller.RunOptions{
+		Options:        controller.Options{Name: "kluctl-controller", Namespace: e.ns, Concurrency: 2},
+		WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true, Logger: logger,
+	})
 }

@@ -101,17 +101,22 @@ func (e *env) startController() {
 		}
 		t.Log(obj)
 	}, funcr.Options{})
+	e.stop = e.runController(controller.RunOptions{
+		Options: controller.Options{
+			Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
+		},
+		WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
+	})
+}
+
+// runController runs a controller in-process until the returned stop is
+// called.
+func (e *env) runController(opts controller.RunOptions) func() {
+	t := e.t
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- controller.Run(ctx, e.cfg, controller.RunOptions{
-			Options: controller.Options{
-				Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
-			},
-			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
-		})
-	}()
-	e.stop = func() {
+	go func() { done <- controller.Run(ctx, e.cfg, opts) }()
+	return func() {
 		cancel()
 		select {
 		case err := <-done:

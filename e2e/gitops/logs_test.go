@@ -123,28 +123,12 @@ func TestGitOpsLogs(t *testing.T) {
 // startControllerLogging runs a controller for the test's namespace
 // in-process that logs as `kluctl controller run` does, to w.
 func (e *env) startControllerLogging(w *simcluster.ContainerLogWriter) {
-	t := e.t
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- controller.Run(ctx, e.cfg, controller.RunOptions{
-			Options: controller.Options{
-				Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
-			},
-			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: controllercmd.NewLogger(w),
-		})
-	}()
-	e.stop = func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("controller: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the controller did not stop")
-		}
-	}
+	e.stop = e.runController(controller.RunOptions{
+		Options: controller.Options{
+			Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true,
+		},
+		WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: controllercmd.NewLogger(w),
+	})
 }
 
 // controllerPod creates a pod labelled like the controller's in the test's

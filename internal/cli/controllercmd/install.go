@@ -2,19 +2,16 @@ package controllercmd
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	clideploy "github.com/kluctl-go/kluctl/internal/cli/deploy"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/controller/install"
 	"github.com/kluctl-go/kluctl/internal/deploy"
-	"github.com/kluctl-go/kluctl/internal/engine"
-	"github.com/kluctl-go/kluctl/internal/result"
 )
 
 // installOptions are the options of `kluctl controller install`.
@@ -85,33 +82,11 @@ func (o *installOptions) run(ctx context.Context) error {
 	dopts.DryRun = o.dryRun
 	dopts.NoWait = o.noWait
 	if !o.yes && !o.dryRun {
-		if err := o.confirm(ctx, t, dopts); err != nil {
+		if err := clideploy.ConfirmDeploy(ctx, f, t, dopts); err != nil {
 			return err
 		}
 	}
 	res, err := t.Deploy(ctx, dopts)
 	o.results.StoreCommandResult(ctx, f.IO, t, res, o.dryRun)
 	return o.output.Finish(f.IO, "controller install", res, err)
-}
-
-// confirm shows what the install would change and asks whether to go on.
-func (o *installOptions) confirm(ctx context.Context, t *engine.Target, dopts deploy.Options) error {
-	preview, err := t.Diff(ctx, engine.DiffOptions{Options: dopts})
-	if err != nil && preview == nil {
-		return err
-	}
-	if err := result.PrintText(o.f.IO.ErrOut, preview, o.f.IO.ColorErr()); err != nil {
-		return err
-	}
-	if preview.Err() != nil {
-		return fmt.Errorf("the dry-run found errors, not installing: %w", preview.Err())
-	}
-	ok, err := o.f.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errors.New("aborted")
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,25 +93,34 @@ func run(ctx context.Context, opts *Options) error {
 	dopts.ReadinessTimeout = opts.ReadinessTimeout
 
 	if !opts.Yes && !opts.DryRun {
-		preview, err := t.Diff(ctx, engine.DiffOptions{Options: dopts})
-		if err != nil && preview == nil {
+		if err := ConfirmDeploy(ctx, opts.F, t, dopts); err != nil {
 			return err
-		}
-		if err := result.PrintText(opts.F.IO.ErrOut, preview, opts.F.IO.ColorErr()); err != nil {
-			return err
-		}
-		if preview.Err() != nil {
-			return fmt.Errorf("the dry-run found errors, not deploying: %w", preview.Err())
-		}
-		ok, err := opts.F.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("aborted")
 		}
 	}
 	res, err := t.Deploy(ctx, dopts)
 	opts.Results.StoreCommandResult(ctx, opts.F.IO, t, res, opts.DryRun)
 	return opts.Output.Finish(opts.F.IO, "deploy", res, err)
+}
+
+// ConfirmDeploy shows what deploying t would change (a server-side
+// dry-run) and asks whether to go on; an error means no.
+func ConfirmDeploy(ctx context.Context, f *factory.Factory, t *engine.Target, dopts deploy.Options) error {
+	preview, err := t.Diff(ctx, engine.DiffOptions{Options: dopts})
+	if err != nil && preview == nil {
+		return err
+	}
+	if err := result.PrintText(f.IO.ErrOut, preview, f.IO.ColorErr()); err != nil {
+		return err
+	}
+	if preview.Err() != nil {
+		return fmt.Errorf("the dry-run found errors, not deploying: %w", preview.Err())
+	}
+	ok, err := f.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("aborted")
+	}
+	return nil
 }
