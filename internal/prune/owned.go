@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -139,8 +140,8 @@ func listMeta(ctx context.Context, c *k8s.Clients, gvr schema.GroupVersionResour
 	for {
 		l, err := c.Metadata.Resource(gvr).List(ctx, opts)
 		if err != nil {
-			if meta.IsNoMatchError(err) {
-				return nil, nil
+			if meta.IsNoMatchError(err) || apierrors.IsNotFound(err) {
+				return nil, nil // the type is gone (e.g. its CRD was just deleted)
 			}
 			return nil, fmt.Errorf("list %s: %w", gvr.String(), err)
 		}
