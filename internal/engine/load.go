@@ -76,9 +76,10 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 			Name: opts.Target, NameOverride: opts.TargetNameOverride,
 			Args: opts.Args, Context: opts.Context,
 		},
-		Getenv:      opts.Getenv,
-		FixedImages: opts.FixedImages,
-		Debug:       func(msg string) { em.debug("%s", msg) },
+		Getenv:         opts.Getenv,
+		FixedImages:    opts.FixedImages,
+		Debug:          func(msg string) { em.debug("%s", msg) },
+		OpenTargetRepo: opts.OpenTargetRepo,
 	}
 	t := &Target{em: em, opts: opts, loadedAt: time.Now()}
 	if !opts.Offline {

@@ -64,6 +64,10 @@ type Options struct {
 	RenderOutputDir string
 	// Concurrency bounds parallel item rendering; 0 means 2x CPUs.
 	Concurrency int
+	// OpenTargetRepo serves the git refs and files of dynamic targets
+	// (see project.LoadOptions.OpenTargetRepo); nil reads the project's
+	// own git work tree.
+	OpenTargetRepo func(ctx context.Context, url string) (project.TargetRepo, error)
 }
 
 // Cluster is a connection to the target's cluster.

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"sort"
 
 	"github.com/kluctl-go/kluctl/internal/project"
 )
@@ -12,31 +10,31 @@ import (
 type ListedTarget struct {
 	// Target is the rendered target (name, context, args, discriminator).
 	Target *project.Target
-	// Config is the target's entry in .kluctl.yaml.
+	// Config is the target's entry in .kluctl.yaml; for an expanded
+	// dynamic target completed by its target config file.
 	Config project.TargetConfig
 }
 
 // ListTargets renders every target of the project of opts (with opts.Args
-// as external args) and returns them sorted by name. A target that fails
-// to render is left out and reported as a warning through opts.Progress.
+// as external args, dynamic targets expanded) and returns them sorted by
+// name. A target that fails to load is left out and reported as a warning
+// through opts.Progress.
 func ListTargets(ctx context.Context, opts Options) ([]ListedTarget, *project.KluctlConfig, error) {
 	em := newEmitter(opts.Progress)
-	cfg, _, err := project.LoadKluctlConfig(opts.ProjectDir, opts.ConfigPath)
+	list, err := project.ListTargets(ctx, project.LoadOptions{
+		ProjectDir: opts.ProjectDir, RepoRoot: opts.RepoRoot, ConfigPath: opts.ConfigPath,
+		Target:         project.TargetOptions{Args: opts.Args},
+		OpenTargetRepo: opts.OpenTargetRepo,
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []ListedTarget
-	for _, tc := range cfg.Targets {
-		t, err := project.RenderTarget(ctx, project.LoadOptions{
-			ProjectDir: opts.ProjectDir, RepoRoot: opts.RepoRoot, ConfigPath: opts.ConfigPath,
-			Target: project.TargetOptions{Name: tc.Name, Args: opts.Args},
-		})
-		if err != nil {
-			em.warn("%s", fmt.Sprintf("failed to load target %s: %v", tc.Name, err))
-			continue
-		}
-		out = append(out, ListedTarget{Target: t, Config: tc})
+	for _, err := range list.Skipped {
+		em.warn("%s", err.Error())
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Target.Name < out[j].Target.Name })
-	return out, cfg, nil
+	out := make([]ListedTarget, 0, len(list.Targets))
+	for _, l := range list.Targets {
+		out = append(out, ListedTarget{Target: l.Target, Config: l.Config})
+	}
+	return out, list.Config, nil
 }

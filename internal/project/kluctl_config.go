@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 )
 
@@ -23,6 +24,44 @@ type TargetConfig struct {
 	Images        []Values `json:"images,omitempty"`
 	Discriminator string   `json:"discriminator,omitempty"`
 	Aws           Values   `json:"aws,omitempty"`
+	// DynamicArgs names the args the target config file of a dynamic
+	// target may set (an extension over the current original, which
+	// dropped dynamic targets).
+	DynamicArgs []DynamicArg `json:"dynamicArgs,omitempty"`
+	// Dynamic, the targetConfig field, makes the target dynamic: one
+	// target per matching git ref, completed by a target config file.
+	Dynamic *DynamicTargetConfig `json:"targetConfig,omitempty"`
+}
+
+// DynamicArg is one entry of a target's dynamicArgs.
+type DynamicArg struct {
+	Name string `json:"name"`
+}
+
+// DynamicTargetConfig is the targetConfig of a dynamic target: where its
+// refs are listed and its target config file is read (the semantics are
+// described at the top of dynamic_targets.go).
+type DynamicTargetConfig struct {
+	// Project is another git repository holding the target configs; nil
+	// means the repository of the project itself.
+	Project *DynamicTargetProject `json:"project,omitempty"`
+	// Ref is one branch or tag: one target. In an expanded target it is
+	// the ref the target was made for, so templates see it as
+	// target.targetConfig.ref.
+	Ref string `json:"ref,omitempty"`
+	// RefPattern is a regular expression that must match a whole branch
+	// or tag name (or, starting with refs/, a whole ref): one target per
+	// match.
+	RefPattern string `json:"refPattern,omitempty"`
+	// File is the target config file read at the ref, relative to the
+	// project folder (own repository) or to the root of Project's
+	// repository; default target-config.yml (or .yaml).
+	File string `json:"file,omitempty"`
+}
+
+// DynamicTargetProject is targetConfig.project.
+type DynamicTargetProject struct {
+	URL string `json:"url"`
 }
 
 // ArgDeclaration declares an arg; without a default it is required.
@@ -47,17 +86,29 @@ func LoadKluctlConfig(dir, configPath string) (*KluctlConfig, string, error) {
 			return &KluctlConfig{}, "", nil
 		}
 	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
 	var cfg KluctlConfig
-	if err := readYAMLFile(path, &cfg); err != nil {
+	if err := decodeStrict(path, data, &cfg); err != nil {
 		return nil, "", err
 	}
 	seen := map[string]bool{}
 	for i, t := range cfg.Targets {
 		if t.Name == "" {
-			return nil, "", &FileError{Path: path, Line: 0, Field: fmt.Sprintf("targets[%d].name", i), Err: fmt.Errorf("target name is required")}
+			return nil, "", &FileError{Path: path, Line: lineOf(data, "targets", i), Field: fmt.Sprintf("targets[%d].name", i), Err: fmt.Errorf("target name is required")}
+		}
+		if err := validateDynamicTarget(path, data, i, &t); err != nil {
+			return nil, "", err
+		}
+		// Dynamic targets get their names when expanded; names that
+		// collide then are reported as duplicates.
+		if t.Dynamic != nil {
+			continue
 		}
 		if seen[t.Name] {
-			return nil, "", &FileError{Path: path, Field: "targets", Err: fmt.Errorf("duplicate target %q", t.Name)}
+			return nil, "", &FileError{Path: path, Line: lineOf(data, "targets", i, "name"), Field: "targets", Err: fmt.Errorf("duplicate target %q", t.Name)}
 		}
 		seen[t.Name] = true
 	}

@@ -33,6 +33,13 @@ type LoadOptions struct {
 	FixedImages []FixedImage
 	// Debug receives debug messages; nil drops them.
 	Debug func(string)
+	// OpenTargetRepo opens the git repository of dynamic targets
+	// (targetConfig): url is targetConfig.project.url, "" the repository
+	// holding the project, whose files are read at paths relative to
+	// RepoRoot. Nil means OpenGitTargetRepo, which needs the project in a
+	// git work tree; the GitOps controller, whose checkouts have no .git,
+	// sets it to serve refs and files from its git cache.
+	OpenTargetRepo func(ctx context.Context, url string) (TargetRepo, error)
 }
 
 // Project is a loaded project for one target.
@@ -93,23 +100,18 @@ type Item struct {
 
 // Load loads the project and its deployment tree for the chosen target.
 func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
-	root, repoRoot, err := resolveRoots(opts.ProjectDir, opts.RepoRoot)
+	env, err := newTargetEnv(opts)
 	if err != nil {
 		return nil, err
 	}
-	cfg, cfgPath, err := LoadKluctlConfig(root, opts.ConfigPath)
-	if err != nil {
-		return nil, err
-	}
+	root, repoRoot := env.expander.root, env.expander.repoRoot
 	gitRoot := ""
 	if isGitWorkTree(repoRoot) {
 		gitRoot = repoRoot
 	}
-	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: cfgPath, Config: cfg, Templates: NewTemplates(root), sensitive: map[string]struct{}{}, Included: map[*ItemConfig]*DeploymentConfig{}}
-	if cfgPath == "" {
-		cfgPath = filepath.Join(root, ".kluctl.yaml")
-	}
-	p.Target, err = selectTarget(ctx, p.Templates, cfg, cfgPath, opts.Target)
+	p := &Project{Root: root, RepoRoot: repoRoot, GitRoot: gitRoot, ConfigPath: env.loadedPath, Config: env.cfg, Templates: env.tpl, sensitive: map[string]struct{}{}, Included: map[*ItemConfig]*DeploymentConfig{}}
+	var tc *TargetConfig
+	p.Target, tc, err = selectTarget(ctx, env, opts.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +121,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 			return nil, err
 		}
 	}
-	targetImages, err := fixedImagesFromValues(cfgTargetImages(cfg, opts.Target.Name))
+	targetImages, err := fixedImagesFromValues(tc.Images)
 	if err != nil {
-		return nil, &FileError{Path: cfgPath, Field: "targets.images", Err: err}
+		return nil, &FileError{Path: env.cfgPath, Field: "targets.images", Err: err}
 	}
 	p.Images = &ImageResolver{fixed: append(targetImages, opts.FixedImages...)}
 	getenv := opts.Getenv
@@ -190,20 +192,21 @@ func (p *Project) ItemDirLabel(it *Item) string {
 	return filepath.ToSlash(rel)
 }
 
-func cfgTargetImages(cfg *KluctlConfig, name string) []Values {
-	for _, t := range cfg.Targets {
-		if t.Name == name {
-			return t.Images
-		}
-	}
-	return nil
-}
-
 // RenderTarget selects and renders only the target (context, args,
 // discriminator), without loading the deployment tree; it needs no
 // cluster. The engine uses it to find the kube context to connect to.
 func RenderTarget(ctx context.Context, opts LoadOptions) (*Target, error) {
-	root, _, err := resolveRoots(opts.ProjectDir, opts.RepoRoot)
+	env, err := newTargetEnv(opts)
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := selectTarget(ctx, env, opts.Target)
+	return t, err
+}
+
+// newTargetEnv resolves the project folders and loads .kluctl.yaml.
+func newTargetEnv(opts LoadOptions) (*targetEnv, error) {
+	root, repoRoot, err := resolveRoots(opts.ProjectDir, opts.RepoRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +214,9 @@ func RenderTarget(ctx context.Context, opts LoadOptions) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	env := &targetEnv{tpl: NewTemplates(root), cfg: cfg, cfgPath: cfgPath, loadedPath: cfgPath, expander: newTargetExpander(root, repoRoot, opts.OpenTargetRepo)}
 	if cfgPath == "" {
-		cfgPath = filepath.Join(root, ".kluctl.yaml")
+		env.cfgPath = filepath.Join(root, ".kluctl.yaml")
 	}
-	return selectTarget(ctx, NewTemplates(root), cfg, cfgPath, opts.Target)
+	return env, nil
 }

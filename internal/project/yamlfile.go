@@ -109,13 +109,39 @@ func findKeyInNode(n *yamlv3.Node, key string) int {
 	return 0
 }
 
-// readYAMLFile reads and strictly decodes a YAML file.
-func readYAMLFile(path string, out any) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
+// lineOf returns the line of the node at path in the first YAML document
+// of data: strings select mapping keys (the line of the key), ints list
+// items. It returns the line of the deepest node found, 0 for none.
+func lineOf(data []byte, path ...any) int {
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return 0
 	}
-	return decodeStrict(path, data, out)
+	n, line := doc.Content[0], 0
+	for _, p := range path {
+		var next *yamlv3.Node
+		switch k := p.(type) {
+		case string:
+			if n.Kind == yamlv3.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						line, next = n.Content[i].Line, n.Content[i+1]
+						break
+					}
+				}
+			}
+		case int:
+			if n.Kind == yamlv3.SequenceNode && k >= 0 && k < len(n.Content) {
+				next = n.Content[k]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
 }
 
 // existingYAML returns path with .yml or .yaml, whichever exists, trying the

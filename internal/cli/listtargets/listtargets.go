@@ -53,6 +53,10 @@ type listedTarget struct {
 	Aws           map[string]any `json:"aws"`
 	Images        []any          `json:"images,omitempty"`
 	Discriminator string         `json:"discriminator,omitempty"`
+	// DynamicArgs and TargetConfig appear for dynamic targets only (an
+	// extension: the current original has none).
+	DynamicArgs  []any          `json:"dynamicArgs,omitempty"`
+	TargetConfig map[string]any `json:"targetConfig,omitempty"`
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -124,6 +128,12 @@ func toListed(l engine.ListedTarget, cfg *project.KluctlConfig) listedTarget {
 	}
 	if im, ok := t.Vars["images"].([]any); ok {
 		out.Images = im
+	}
+	if da, ok := t.Vars["dynamicArgs"].([]any); ok {
+		out.DynamicArgs = da
+	}
+	if tc, ok := t.Vars["targetConfig"].(map[string]any); ok {
+		out.TargetConfig = tc
 	}
 	return out
 }
