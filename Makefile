@@ -30,7 +30,7 @@ test: test-deps
 	go test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
 ## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml), git with its
-## http-backend (the test git server) and the cluster binaries
+## http-backend (the test git server), the cluster binaries and Flux source-controller
 test-deps: cluster-build
 	@if ! /usr/bin/python3 -c 'import jinja2, yaml' 2>/dev/null; then \
 		echo "installing python3-jinja2 and python3-yaml (differential test oracle)"; \
@@ -91,7 +91,8 @@ $(CONTROLLER_GEN):
 	GOBIN=$(CACHE)/tools/tmp-cg go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
 	mv $(CACHE)/tools/tmp-cg/controller-gen $@ && rm -rf $(CACHE)/tools/tmp-cg
 
-## generate: deep copy functions and the CRD of the API (committed)
+## generate: deep copy functions and CRDs (committed) of both APIs: gitops.kluctl.io/v1beta1 and the
+## legacy flux.kluctl.io/v1alpha1 (KluctlDeployment, KluctlMultiDeployment)
 generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases

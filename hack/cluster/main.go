@@ -1,7 +1,7 @@
 // Command cluster builds, starts and stops a simulated Kubernetes control
 // plane for local development (see internal/simcluster):
 //
-//	go run ./hack/cluster build   # compile the binaries into the cache
+//	go run ./hack/cluster build   # compile the binaries (and Flux source-controller) into the cache
 //	go run ./hack/cluster up      # start (or find) the cluster, print KUBECONFIG
 //	go run ./hack/cluster status  # show processes and readiness
 //	go run ./hack/cluster down    # stop it and remove its state
@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/kluctl-go/kluctl/internal/fluxsim"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -51,9 +52,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch fs.Arg(0) {
 	case "build":
 		opts.Stderr = stderr
-		var binDir string
+		var binDir, sourceController string
 		if binDir, err = simcluster.Build(ctx, opts); err == nil {
 			fmt.Fprintln(stdout, binDir)
+			// Tests that need Flux sources run source-controller beside
+			// the cluster (internal/fluxsim).
+			if sourceController, err = fluxsim.BuildInCache(ctx, opts.CacheDir, stderr); err == nil {
+				fmt.Fprintln(stdout, sourceController)
+			}
 		}
 	case "up":
 		fmt.Fprintln(stderr, "starting cluster (the first run builds Kubernetes, which takes minutes)")
