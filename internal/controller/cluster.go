@@ -63,6 +63,9 @@ func (rc *run) serviceAccount() string {
 }
 
 func (rc *run) restConfig(ctx context.Context, kubeContext string) (*rest.Config, string, error) {
+	if old, ok := rc.renames[kubeContext]; ok {
+		kubeContext = old
+	}
 	kc := rc.kd.Spec.KubeConfig
 	if kc == nil {
 		if kubeContext != "" && kubeContext != ownContext {

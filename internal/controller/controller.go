@@ -26,7 +26,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	"github.com/kluctl-go/kluctl/api/v1alpha1"
 	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/fluxartifact"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
 	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/prune"
@@ -56,6 +58,9 @@ type Options struct {
 	AllowUnsafeKubeconfigs bool
 	// MinFetchInterval deduplicates fetches of one repository.
 	MinFetchInterval time.Duration
+	// RequeueDependency is the wait before a flux.kluctl.io deployment
+	// whose dependsOn are not ready is tried again; 30s when 0.
+	RequeueDependency time.Duration
 }
 
 // Reconciler reconciles KluctlDeployments.
@@ -77,6 +82,8 @@ type Reconciler struct {
 	clusterID string
 	// results is the result store, created on first use.
 	results *results.Store
+	// artifacts caches Flux source artifacts (nil without the flux API).
+	artifacts *fluxartifact.Cache
 }
 
 // defaultTimeout bounds a reconcile without spec.timeout.
@@ -98,6 +105,9 @@ func Scheme() (*runtime.Scheme, error) {
 	if err := v1beta1.AddToScheme(s); err != nil {
 		return nil, err
 	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -108,6 +118,9 @@ func Setup(mgr ctrl.Manager, opts Options) (*Reconciler, error) {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
+	}
+	if opts.RequeueDependency <= 0 {
+		opts.RequeueDependency = 30 * time.Second
 	}
 	sources, err := gitsource.New(gitsource.Options{Dir: opts.SourceDir, MinFetchInterval: opts.MinFetchInterval})
 	if err != nil {
@@ -131,6 +144,9 @@ func Setup(mgr ctrl.Manager, opts Options) (*Reconciler, error) {
 	if err := mgr.Add(manager.RunnableFunc(r.index.Run)); err != nil {
 		return nil, err
 	}
+	if err := r.setupFlux(mgr, own); err != nil {
+		return nil, err
+	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named(opts.Name).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: &skipNameValidation}).
@@ -143,7 +159,12 @@ func Setup(mgr ctrl.Manager, opts Options) (*Reconciler, error) {
 }
 
 // Close removes the source cache.
-func (r *Reconciler) Close() error { return r.sources.Close() }
+func (r *Reconciler) Close() error {
+	if r.artifacts != nil {
+		_ = r.artifacts.Close()
+	}
+	return r.sources.Close()
+}
 
 // Reconcile handles one KluctlDeployment.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kluctl-go/kluctl/api/v1alpha1"
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 )
 
@@ -55,6 +56,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts RunOptions) error {
 			return fmt.Errorf("--label-selector: %w", err)
 		}
 		byObject[&v1beta1.KluctlDeployment{}] = cache.ByObject{Label: sel}
+		byObject[&v1alpha1.KluctlDeployment{}] = cache.ByObject{Label: sel}
 	}
 	cacheOpts := cache.Options{ByObject: byObject}
 	if opts.WatchNamespace != "" {

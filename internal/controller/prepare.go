@@ -44,7 +44,13 @@ func (rc *run) prepare() error {
 	if err != nil {
 		return err
 	}
-	opts, err := rc.engineOptions(dir)
+	return rc.load(dir, rc.checkout.Dir)
+}
+
+// load loads and renders the target of the project in projectDir (inside
+// the source's files at repoRoot) through the engine.
+func (rc *run) load(projectDir, repoRoot string) error {
+	opts, err := rc.engineOptions(projectDir, repoRoot)
 	if err != nil {
 		return err
 	}
@@ -60,11 +66,11 @@ func (rc *run) prepare() error {
 
 // engineOptions turns the spec into engine options: args are data, the
 // environment is empty (a KluctlDeployment cannot read the controller's).
-func (rc *run) engineOptions(projectDir string) (engine.Options, error) {
+func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error) {
 	spec := &rc.kd.Spec
 	opts := engine.Options{
 		ProjectDir: projectDir,
-		RepoRoot:   rc.checkout.Dir,
+		RepoRoot:   repoRoot,
 		Target:     deref(spec.Target),
 		Getenv:     func(string) string { return "" },
 		Cluster:    rc.clusterProvider(),

@@ -113,7 +113,7 @@ func (rc *run) storeCommandResult(res *result.Result, cmd string, force bool) *r
 	if len(sum.Errors) != 0 {
 		typ = corev1.EventTypeWarning
 	}
-	rc.r.recorder.Eventf(rc.kd, nil, typ, rc.readyReason(), cmd, "%s", rc.mask(resultMessage(sum, cmd)))
+	rc.r.recorder.Eventf(rc.subject, nil, typ, rc.readyReason(), cmd, "%s", rc.mask(resultMessage(sum, cmd)))
 	return sum
 }
 

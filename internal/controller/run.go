@@ -42,6 +42,14 @@ type run struct {
 	pendingReconcile bool
 	// flushed is when the status was last written by progress.
 	flushed time.Time
+	// subject is the object events are recorded on, and writeStatus
+	// writes its status; rc.kd and flushStatus unless a run serves
+	// another API (see flux.go).
+	subject     client.Object
+	writeStatus func() error
+	// renames maps the context names a target uses to the controller's
+	// (spec.renameContexts of the flux API).
+	renames map[string]string
 }
 
 // progressInterval spaces the status writes of progress: a step that
@@ -54,7 +62,9 @@ func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *
 	if id == "" {
 		id = uuid.NewString()
 	}
-	return &run{r: r, ctx: ctx, kd: kd, base: kd.DeepCopy(), reconcileID: id}
+	rc := &run{r: r, ctx: ctx, kd: kd, base: kd.DeepCopy(), reconcileID: id, subject: kd}
+	rc.writeStatus = rc.flushStatus
+	return rc
 }
 
 func (rc *run) mask(s string) string { return rc.masker.String(s) }
@@ -97,7 +107,7 @@ func (rc *run) progress(msg string) {
 	if time.Since(rc.flushed) < progressInterval {
 		return
 	}
-	if err := rc.flushStatus(); err != nil {
+	if err := rc.writeStatus(); err != nil {
 		rc.logf("%v", err)
 	}
 	rc.flushed = time.Now()

@@ -37,6 +37,7 @@ type runOptions struct {
 	defaultSA, labelSelector string
 	allowUnsafeKubeconfigs   bool
 	minFetchInterval         time.Duration
+	requeueDependency        time.Duration
 	results                  output.ResultFlags
 }
 
@@ -65,6 +66,7 @@ func newRunCmd(f *factory.Factory) *cobra.Command {
 	fl.BoolVar(&o.dryRun, "dry-run", false, "Run all deployments in dryRun=true mode.")
 	fl.StringVar(&o.labelSelector, "label-selector", "", "Only reconcile KluctlDeployments matching this label selector (to shard a fleet across several controllers).")
 	fl.BoolVar(&o.allowUnsafeKubeconfigs, "allow-unsafe-kubeconfigs", false, "Accept kubeConfig secrets with exec or auth-provider users, files or insecure-skip-tls-verify.")
+	fl.DurationVar(&o.requeueDependency, "requeue-dependency", 30*time.Second, "The interval at which failing dependencies (dependsOn of flux.kluctl.io KluctlDeployments) are reevaluated.")
 	fl.DurationVar(&o.minFetchInterval, "git-min-fetch-interval", 5*time.Second, "Reuse a fetch of a git repository that is younger than this, across KluctlDeployments.")
 	fl.Float32Var(&o.qps, "kube-api-qps", 100, "The maximum queries per second of the controller's own requests to the API server (KluctlDeployments, status, events).")
 	fl.IntVar(&o.burst, "kube-api-burst", 300, "The maximum burst of the controller's own requests to the API server.")
@@ -106,6 +108,7 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 			ScratchDir:             filepath.Join(base, "scratch"),
 			AllowUnsafeKubeconfigs: o.allowUnsafeKubeconfigs,
 			MinFetchInterval:       o.minFetchInterval,
+			RequeueDependency:      o.requeueDependency,
 		},
 		WatchNamespace: o.watchNS, LabelSelector: o.labelSelector,
 		MetricsAddr: o.metricsAddr, ProbeAddr: o.probeAddr, PprofAddr: o.pprofAddr, QPS: o.qps, Burst: o.burst, LeaderElect: o.leaderElect,

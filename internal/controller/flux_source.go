@@ -1,0 +1,81 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kluctl-go/kluctl/api/v1alpha1"
+	"github.com/kluctl-go/kluctl/internal/fluxartifact"
+)
+
+// fluxSourceGroup is the API group of Flux's sources.
+const fluxSourceGroup = "source.toolkit.fluxcd.io"
+
+// fluxSource is a Flux source as far as a KluctlDeployment needs it: its
+// artifact and, for a GitRepository, the repository it pulls.
+type fluxSource struct {
+	kind, namespace, name string
+	artifact              *fluxartifact.Ref
+	// url and ref are the GitRepository's spec.url and spec.ref.
+	url string
+	ref map[string]any
+}
+
+// errSourceNotReady is a source without an artifact (yet).
+var errSourceNotReady = errors.New("source is not ready, artifact not found")
+
+// sourceGVK is the kind a sourceRef names: GitRepository or Bucket, at
+// the given apiVersion or the one current Flux serves.
+func sourceGVK(ref v1alpha1.CrossNamespaceSourceReference) (schema.GroupVersionKind, error) {
+	if ref.Kind != "GitRepository" && ref.Kind != "Bucket" {
+		return schema.GroupVersionKind{}, fmt.Errorf("spec.sourceRef.kind: %q is not GitRepository or Bucket", ref.Kind)
+	}
+	gv := schema.GroupVersion{Group: fluxSourceGroup, Version: "v1"}
+	if ref.APIVersion != "" {
+		var err error
+		if gv, err = schema.ParseGroupVersion(ref.APIVersion); err != nil {
+			return schema.GroupVersionKind{}, fmt.Errorf("spec.sourceRef.apiVersion: %w", err)
+		}
+		if gv.Group != fluxSourceGroup {
+			return schema.GroupVersionKind{}, fmt.Errorf("spec.sourceRef.apiVersion: %q is not a Flux source API (%s)", ref.APIVersion, fluxSourceGroup)
+		}
+	}
+	return gv.WithKind(ref.Kind), nil
+}
+
+// getFluxSource reads the source fkd refers to, in its namespace unless
+// the reference names another one (as Flux allows).
+func (r *Reconciler) getFluxSource(ctx context.Context, fkd *v1alpha1.KluctlDeployment) (*fluxSource, error) {
+	ref := fkd.Spec.SourceRef
+	gvk, err := sourceGVK(ref)
+	if err != nil {
+		return nil, err
+	}
+	ns := ref.Namespace
+	if ns == "" {
+		ns = fkd.Namespace
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	if err := r.apiReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, u); err != nil {
+		return nil, fmt.Errorf("source '%s/%s/%s': %w", ref.Kind, ns, ref.Name, err)
+	}
+	s := &fluxSource{kind: ref.Kind, namespace: ns, name: ref.Name}
+	s.url, _, _ = unstructured.NestedString(u.Object, "spec", "url")
+	s.ref, _, _ = unstructured.NestedMap(u.Object, "spec", "ref")
+	art, ok, _ := unstructured.NestedMap(u.Object, "status", "artifact")
+	if !ok {
+		return s, errSourceNotReady
+	}
+	str := func(k string) string { v, _ := art[k].(string); return v }
+	s.artifact = &fluxartifact.Ref{URL: str("url"), Revision: str("revision"), Digest: str("digest"), Checksum: str("checksum")}
+	if s.artifact.URL == "" {
+		return s, errSourceNotReady
+	}
+	return s, nil
+}
