@@ -99,8 +99,9 @@ func TestControllerInstall(t *testing.T) {
 		t.Errorf("controller pod spec (-want +got):\n%s", diff)
 	}
 
-	// Namespace, service account, RBAC and CRD exist, marked with the
-	// install project's discriminator.
+	// Namespace, service account, RBAC and the CRDs (gitops.kluctl.io and
+	// the Flux-era flux.kluctl.io) exist, marked with the install
+	// project's discriminator.
 	dyn, err := dynamic.NewForConfig(c.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,8 @@ func TestControllerInstall(t *testing.T) {
 		{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, "", "kluctl-controller-rolebinding"},
 		{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, "", "kluctl-controller-cluster-admin"},
 		{schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, "", "kluctldeployments.gitops.kluctl.io"},
+		{schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, "", "kluctldeployments.flux.kluctl.io"},
+		{schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, "", "kluctlmultideployments.flux.kluctl.io"},
 		{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "kluctl-system", "kluctl-controller"},
 	} {
 		u, err := dyn.Resource(o.gvr).Namespace(o.namespace).Get(ctx, o.name, metav1.GetOptions{})
@@ -133,9 +136,9 @@ func TestControllerInstall(t *testing.T) {
 			if ref, _, _ := unstructured.NestedString(u.Object, "roleRef", "name"); ref != "cluster-admin" {
 				t.Errorf("the controller is bound to %q, want cluster-admin", ref)
 			}
-		case "kluctldeployments.gitops.kluctl.io":
+		case "kluctldeployments.gitops.kluctl.io", "kluctldeployments.flux.kluctl.io", "kluctlmultideployments.flux.kluctl.io":
 			if !crdEstablished(u) {
-				t.Errorf("the CRD is not established: %v", u.Object["status"])
+				t.Errorf("the CRD %s is not established: %v", o.name, u.Object["status"])
 			}
 		}
 	}

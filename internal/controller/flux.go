@@ -113,11 +113,7 @@ func (fr *fluxRun) reconcile() error {
 
 	rc := fr.newRun(src)
 	defer rc.cleanup()
-	dir, err := (&source{path: fkd.Spec.Path}).projectDir(art.Dir)
-	if err == nil {
-		err = rc.load(dir, art.Dir)
-	}
-	if err != nil {
+	if err := fr.load(rc, src, art.Dir); err != nil {
 		return fr.fail(v1alpha1.PrepareFailedReason, errors.New(rc.mask(err.Error())))
 	}
 	hash := rc.target.ObjectsHash
@@ -131,11 +127,16 @@ func (fr *fluxRun) reconcile() error {
 		}
 		o := rc.deployOptions()
 		o.Prune = false // the flux API prunes in a command of its own
-		_, derr := rc.deploy(o)
+		doc, derr := rc.deploy(o)
+		if derr != nil && doc != nil && len(doc.Errors) != 0 {
+			// Say why, as the v1beta1 Ready message does.
+			derr = fmt.Errorf("%w First error: %s", derr, rc.mask(firstError(doc.Errors)))
+		}
 		st.LastDeployResult = commandResult(base, rc.kd.Status.LastDeployResult, derr)
 		if derr != nil {
 			return fr.fail(v1alpha1.DeployFailedReason, derr)
 		}
+		st.RawTarget = rawTargetOf(rc.target)
 		if fkd.Spec.Prune {
 			perr := fr.prune(rc)
 			st.LastPruneResult = commandResult(base, rc.kd.Status.LastDeployResult, perr)
@@ -200,7 +201,10 @@ func (fr *fluxRun) prune(rc *run) error {
 	}
 	sum := rc.storeCommandResult(res, "prune", false)
 	rc.kd.Status.LastDeployResult = encodeRaw(sum)
-	return errorOf(sum, "prune")
+	if err := errorOf(sum, "prune"); err != nil {
+		return fmt.Errorf("%w First error: %s", err, rc.mask(firstError(sum.Errors)))
+	}
+	return nil
 }
 
 // checkDependencies fails unless every dependsOn deployment is Ready at
@@ -367,12 +371,8 @@ func (f *fluxReconciler) deleteObjects(ctx context.Context, fkd *v1alpha1.Kluctl
 	rc := fr.newRun(src)
 	rc.writeStatus = func() error { return nil } // the object is going away
 	defer rc.cleanup()
-	dir, err := (&source{path: fkd.Spec.Path}).projectDir(art.Dir)
-	if err != nil {
-		return err
-	}
-	if err := rc.load(dir, art.Dir); err != nil {
-		return err
+	if err := fr.load(rc, src, art.Dir); err != nil {
+		return fr.deleteGoneTarget(ctx, rc, err)
 	}
 	if rc.target.Discriminator() == "" {
 		return errors.New("the target has no discriminator; its objects cannot be found")

@@ -47,7 +47,10 @@ func (r *Reconciler) setupFlux(mgr ctrl.Manager, own *k8s.Clients) error {
 		u.SetGroupVersionKind(gvk)
 		b = b.Watches(u, handler.EnqueueRequestsFromMapFunc(r.deploymentsOfSource(kind)), builder.WithPredicates(revisionChanged{}))
 	}
-	return b.Complete(&fluxReconciler{r: r})
+	if err := b.Complete(&fluxReconciler{r: r}); err != nil {
+		return err
+	}
+	return r.setupFluxMulti(mgr, own)
 }
 
 func pluralOf(kind string) string {

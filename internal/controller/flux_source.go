@@ -21,9 +21,11 @@ const fluxSourceGroup = "source.toolkit.fluxcd.io"
 type fluxSource struct {
 	kind, namespace, name string
 	artifact              *fluxartifact.Ref
-	// url and ref are the GitRepository's spec.url and spec.ref.
-	url string
-	ref map[string]any
+	// url and ref are the GitRepository's spec.url and spec.ref;
+	// secretRef its spec.secretRef.name (in namespace).
+	url       string
+	ref       map[string]any
+	secretRef string
 }
 
 // errSourceNotReady is a source without an artifact (yet).
@@ -51,14 +53,19 @@ func sourceGVK(ref v1alpha1.CrossNamespaceSourceReference) (schema.GroupVersionK
 // getFluxSource reads the source fkd refers to, in its namespace unless
 // the reference names another one (as Flux allows).
 func (r *Reconciler) getFluxSource(ctx context.Context, fkd *v1alpha1.KluctlDeployment) (*fluxSource, error) {
-	ref := fkd.Spec.SourceRef
+	return r.getFluxSourceRef(ctx, fkd.Namespace, fkd.Spec.SourceRef)
+}
+
+// getFluxSourceRef reads the source ref names, in namespace unless the
+// reference names another one.
+func (r *Reconciler) getFluxSourceRef(ctx context.Context, namespace string, ref v1alpha1.CrossNamespaceSourceReference) (*fluxSource, error) {
 	gvk, err := sourceGVK(ref)
 	if err != nil {
 		return nil, err
 	}
 	ns := ref.Namespace
 	if ns == "" {
-		ns = fkd.Namespace
+		ns = namespace
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
@@ -68,6 +75,7 @@ func (r *Reconciler) getFluxSource(ctx context.Context, fkd *v1alpha1.KluctlDepl
 	s := &fluxSource{kind: ref.Kind, namespace: ns, name: ref.Name}
 	s.url, _, _ = unstructured.NestedString(u.Object, "spec", "url")
 	s.ref, _, _ = unstructured.NestedMap(u.Object, "spec", "ref")
+	s.secretRef, _, _ = unstructured.NestedString(u.Object, "spec", "secretRef", "name")
 	art, ok, _ := unstructured.NestedMap(u.Object, "status", "artifact")
 	if !ok {
 		return s, errSourceNotReady

@@ -82,6 +82,7 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 		TargetNameOverride: deref(spec.TargetNameOverride),
 		Context:            deref(spec.Context),
 		Discriminator:      rc.discriminator,
+		OpenTargetRepo:     rc.openTargetRepo,
 	}
 	if spec.Args != nil && len(spec.Args.Raw) != 0 {
 		if err := json.Unmarshal(spec.Args.Raw, &opts.Args); err != nil {

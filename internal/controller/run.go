@@ -20,6 +20,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
+	"github.com/kluctl-go/kluctl/internal/project"
 	"github.com/kluctl-go/kluctl/internal/result"
 )
 
@@ -50,6 +51,9 @@ type run struct {
 	// renames maps the context names a target uses to the controller's
 	// (spec.renameContexts of the flux API).
 	renames map[string]string
+	// openTargetRepo serves the repositories of dynamic targets; nil
+	// leaves it to the engine (see flux_target_repo.go).
+	openTargetRepo func(ctx context.Context, url string) (project.TargetRepo, error)
 }
 
 // progressInterval spaces the status writes of progress: a step that

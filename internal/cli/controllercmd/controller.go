@@ -1,5 +1,5 @@
 // Package controllercmd implements `kluctl controller run` (the GitOps
-// controller) and `kluctl controller install` (the controller, its CRD and
+// controller) and `kluctl controller install` (the controller, its CRDs and
 // RBAC, deployed into the cluster).
 package controllercmd
 

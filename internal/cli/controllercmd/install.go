@@ -34,8 +34,10 @@ func newInstallCmd(f *factory.Factory) *cobra.Command {
 		Short: "Install the Kluctl controller",
 		Long: `This command will install the kluctl-controller to the current Kubernetes clusters.
 
-It deploys the embedded controller project (namespace kluctl-system, the KluctlDeployment
-CRD, the controller's service account and RBAC, and the kluctl-controller Deployment):
+It deploys the embedded controller project (namespace kluctl-system, the CRDs of
+gitops.kluctl.io KluctlDeployment and of the Flux-era flux.kluctl.io KluctlDeployment and
+KluctlMultiDeployment, the controller's service account and RBAC, and the
+kluctl-controller Deployment):
 it shows a server-side dry-run diff and asks for confirmation (--yes skips it), then
 applies and waits for the controller to become ready (--no-wait skips that). Running it again upgrades the
 installation in place. The project's args (-a name=value) are kluctl_image,

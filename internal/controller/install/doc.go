@@ -1,7 +1,9 @@
 // Package install installs the GitOps controller into a cluster, as
 // `kluctl controller install` does: an embedded Kluctl project (the
-// kluctl-system namespace, the KluctlDeployment CRD generated from api/, the
-// controller's service account and RBAC, and the kluctl-controller
+// kluctl-system namespace, the CRDs generated from api/ (gitops.kluctl.io's
+// KluctlDeployment and the Flux-era flux.kluctl.io KluctlDeployment and
+// KluctlMultiDeployment), the controller's service account and RBAC, and the
+// kluctl-controller
 // Deployment) is loaded through the engine, so that an install is an
 // ordinary deploy: it can be diffed, confirmed, dry-run, and repeated to
 // upgrade in place.

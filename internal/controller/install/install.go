@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -13,8 +14,8 @@ import (
 	"github.com/kluctl-go/kluctl/internal/render"
 )
 
-// projectFS is the install project without its CRD, which WriteProject adds
-// from config/crd so that the generated CRD exists only once.
+// projectFS is the install project without its CRDs, which WriteProject
+// adds from config/crd so that the generated CRDs exist only once.
 //
 //go:embed all:project
 var projectFS embed.FS
@@ -29,7 +30,7 @@ const (
 	Discriminator = "kluctl.io-controller"
 )
 
-// crdFile is where WriteProject puts the CRD, relative to the project.
+// crdFile is where WriteProject puts the CRDs, relative to the project.
 const crdFile = "controller/crd.yaml"
 
 // Options select what is installed, on top of the project's args.
@@ -40,7 +41,8 @@ type Options struct {
 }
 
 // WriteProject writes the install project into dir, which must exist: the
-// embedded files plus the KluctlDeployment CRD.
+// embedded files plus the CRDs, gitops.kluctl.io's KluctlDeployment and the
+// Flux-era flux.kluctl.io KluctlDeployment and KluctlMultiDeployment.
 func WriteProject(dir string) error {
 	err := fs.WalkDir(projectFS, "project", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -60,11 +62,21 @@ func WriteProject(dir string) error {
 	if err != nil {
 		return fmt.Errorf("write the install project: %w", err)
 	}
-	b, err := crd.KluctlDeployment()
+	crds, err := crd.All()
 	if err != nil {
-		return fmt.Errorf("read the KluctlDeployment CRD: %w", err)
+		return fmt.Errorf("read the CRDs: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(crdFile)), b, 0o644); err != nil {
+	var b bytes.Buffer
+	for _, c := range crds {
+		if !bytes.HasPrefix(c, []byte("---")) {
+			b.WriteString("---\n")
+		}
+		b.Write(c)
+		if !bytes.HasSuffix(c, []byte("\n")) {
+			b.WriteString("\n")
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(crdFile)), b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write the install project: %w", err)
 	}
 	return nil

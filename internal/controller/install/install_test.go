@@ -74,6 +74,8 @@ func TestDefaults(t *testing.T) {
 	for _, want := range []string{
 		"Namespace//kluctl-system",
 		"CustomResourceDefinition//kluctldeployments.gitops.kluctl.io",
+		"CustomResourceDefinition//kluctldeployments.flux.kluctl.io",
+		"CustomResourceDefinition//kluctlmultideployments.flux.kluctl.io",
 		"ServiceAccount/kluctl-system/kluctl-controller",
 		"Role/kluctl-system/kluctl-controller-leader-election-role",
 		"RoleBinding/kluctl-system/kluctl-controller-leader-election-rolebinding",
@@ -86,8 +88,8 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("%s not rendered; rendered: %v", want, refs)
 		}
 	}
-	if len(objs) != 9 {
-		t.Errorf("rendered %d objects, want 9: %v", len(objs), refs)
+	if len(objs) != 11 {
+		t.Errorf("rendered %d objects, want 11: %v", len(objs), refs)
 	}
 
 	d := controllerDeployment(t, tgt)
