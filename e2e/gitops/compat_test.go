@@ -103,3 +103,28 @@ func (e *env) startElected(reconciles *atomic.Int64) func() {
 		WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true, Logger: logger,
 	})
 }
+
+// TestGitOpsDynamicTarget: a gitops.kluctl.io KluctlDeployment deploys a
+// target that a refPattern expands from the source's branches.
+func TestGitOpsDynamicTarget(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.git.Commit("dyn", "main", map[string][]byte{
+		".kluctl.yaml": []byte("discriminator: dyn-{{ target.name }}-" + e.ns + "\ntargets:\n  - name: \"{{ target.targetConfig.ref }}\"\n    context: default\n    targetConfig:\n      refPattern: review-.*\n"),
+		"deployment.yaml": []byte("deployments:\n  - path: cm\n"),
+		"cm/cm.yaml":      []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ target.name }}\n  namespace: " + e.ns + "\n"),
+	}, "dynamic"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.git.Commit("dyn", "review-x", map[string][]byte{"target-config.yml": []byte("args: {}\n")}, "open review-x"); err != nil {
+		t.Fatal(err)
+	}
+	e.kd("dyn", "review-x", func(kd *v1beta1.KluctlDeployment) {
+		kd.Spec.Source.Git.URL = e.git.URL("dyn")
+		kd.Spec.Source.Git.Path = ""
+		kd.Spec.Validate = false
+	})
+	e.waitFor("dyn", "the dynamic target deployed", 2*time.Minute, isReady)
+	if _, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(context.Background(), "cm-review-x", metav1.GetOptions{}); err != nil {
+		t.Fatalf("the dynamic target's ConfigMap: %v", err)
+	}
+}

@@ -82,12 +82,7 @@ func (r *Reconciler) multiDeploymentsOfSource(kind string) handler.MapFunc {
 		}
 		var out []reconcile.Request
 		for _, md := range l.Items {
-			ref := md.Spec.SourceRef
-			ns := ref.Namespace
-			if ns == "" {
-				ns = md.Namespace
-			}
-			if ref.Kind == kind && ref.Name == obj.GetName() && ns == obj.GetNamespace() {
+			if sourceRefMatches(md.Spec.SourceRef, md.Namespace, kind, obj) {
 				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&md)})
 			}
 		}

@@ -84,17 +84,21 @@ func (r *Reconciler) deploymentsOfSource(kind string) handler.MapFunc {
 		}
 		var out []reconcile.Request
 		for _, kd := range l.Items {
-			ref := kd.Spec.SourceRef
-			ns := ref.Namespace
-			if ns == "" {
-				ns = kd.Namespace
-			}
-			if ref.Kind == kind && ref.Name == obj.GetName() && ns == obj.GetNamespace() {
+			if sourceRefMatches(kd.Spec.SourceRef, kd.Namespace, kind, obj) {
 				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&kd)})
 			}
 		}
 		return out
 	}
+}
+
+// sourceRefMatches tells whether ref, of an object in namespace ns, names
+// the source obj of kind.
+func sourceRefMatches(ref v1alpha1.CrossNamespaceSourceReference, ns, kind string, obj client.Object) bool {
+	if ref.Namespace != "" {
+		ns = ref.Namespace
+	}
+	return ref.Kind == kind && ref.Name == obj.GetName() && ns == obj.GetNamespace()
 }
 
 // revisionChanged passes source updates whose artifact revision changed.

@@ -12,15 +12,19 @@ import (
 	"github.com/kluctl-go/kluctl/internal/project"
 )
 
-// fluxTargetRepos serves the git repositories of dynamic targets to one
-// load of a project from a Flux source, out of the controller's git
-// cache: the project's own repository (url "") is the GitRepository's
-// spec.url, fetched with the credentials of its spec.secretRef; any other
-// repository is fetched without credentials. Source-controller pulls one
+// targetRepos serves the git repositories of dynamic targets to one load
+// of a project, out of the controller's git cache: the project's own
+// repository (url "") is ownURL, fetched with ownAuth's credentials (for a
+// Flux source: the GitRepository's spec.url and spec.secretRef; for
+// gitops.kluctl.io: the source and its credentials); any other repository
+// is fetched without credentials. A Flux source-controller pulls one
 // branch only, so the branches and tags come from this fetch.
-type fluxTargetRepos struct {
-	r   *Reconciler
-	src *fluxSource
+type targetRepos struct {
+	r       *Reconciler
+	ownURL  string
+	ownAuth func(context.Context) (*gitsource.Auth, error)
+	// ownErr explains why the own repository cannot be listed.
+	ownErr error
 
 	mu       sync.Mutex
 	releases []func()
@@ -29,19 +33,23 @@ type fluxTargetRepos struct {
 	err error
 }
 
-func (r *Reconciler) newFluxTargetRepos(src *fluxSource) *fluxTargetRepos {
-	return &fluxTargetRepos{r: r, src: src}
+func (r *Reconciler) newFluxTargetRepos(src *fluxSource) *targetRepos {
+	t := &targetRepos{r: r, ownURL: src.url, ownAuth: func(ctx context.Context) (*gitsource.Auth, error) { return r.fluxSourceAuth(ctx, src) }}
+	if src.kind != "GitRepository" || src.url == "" {
+		t.ownErr = fmt.Errorf("the branches and tags of the project's own repository need a GitRepository source, not a %s", src.kind)
+	}
+	return t
 }
 
 // open implements engine.Options.OpenTargetRepo.
-func (t *fluxTargetRepos) open(ctx context.Context, url string) (project.TargetRepo, error) {
+func (t *targetRepos) open(ctx context.Context, url string) (project.TargetRepo, error) {
 	var auth *gitsource.Auth
 	if url == "" {
-		if t.src.kind != "GitRepository" || t.src.url == "" {
-			return nil, t.fail(fmt.Errorf("the branches and tags of the project's own repository need a GitRepository source, not a %s", t.src.kind))
+		if t.ownErr != nil {
+			return nil, t.fail(t.ownErr)
 		}
-		url = t.src.url
-		a, err := t.r.fluxSourceAuth(ctx, t.src)
+		url = t.ownURL
+		a, err := t.ownAuth(ctx)
 		if err != nil {
 			return nil, t.fail(err)
 		}
@@ -57,7 +65,7 @@ func (t *fluxTargetRepos) open(ctx context.Context, url string) (project.TargetR
 	return recordingRepo{TargetRepo: project.GitTargetRepo{Repo: repo}, t: t}, nil
 }
 
-func (t *fluxTargetRepos) fail(err error) error {
+func (t *targetRepos) fail(err error) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err == nil {
@@ -67,14 +75,14 @@ func (t *fluxTargetRepos) fail(err error) error {
 }
 
 // failure returns the first failure to reach a repository.
-func (t *fluxTargetRepos) failure() error {
+func (t *targetRepos) failure() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.err
 }
 
 // release gives the mirrors back to the cache; the load is over.
-func (t *fluxTargetRepos) release() {
+func (t *targetRepos) release() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, f := range t.releases {
@@ -86,7 +94,7 @@ func (t *fluxTargetRepos) release() {
 // recordingRepo records a failure to list the refs of a repository.
 type recordingRepo struct {
 	project.TargetRepo
-	t *fluxTargetRepos
+	t *targetRepos
 }
 
 // Refs implements project.TargetRepo.

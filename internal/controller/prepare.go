@@ -1,12 +1,14 @@
 package controller
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
+	"github.com/kluctl-go/kluctl/internal/gitsource"
 	"github.com/kluctl-go/kluctl/internal/project"
 	"github.com/kluctl-go/kluctl/internal/render"
 )
@@ -44,6 +46,11 @@ func (rc *run) prepare() error {
 	if err != nil {
 		return err
 	}
+	// Dynamic targets list the branches and tags of the source.
+	repos := &targetRepos{r: rc.r, ownURL: src.url, ownAuth: func(context.Context) (*gitsource.Auth, error) { return auth, nil }}
+	defer repos.release()
+	rc.openTargetRepo = repos.open
+	defer func() { rc.openTargetRepo = nil }()
 	return rc.load(dir, rc.checkout.Dir)
 }
 

@@ -5,14 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kluctl-go/kluctl/internal/simcluster"
@@ -94,7 +92,7 @@ func BuildInCache(ctx context.Context, cacheDir string, progress io.Writer) (str
 	if err := os.MkdirAll(vdir, 0o755); err != nil {
 		return "", fmt.Errorf("create cache dir: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(vdir, "build.lock"))
+	unlock, err := simcluster.LockFile(ctx, filepath.Join(vdir, "build.lock"))
 	if err != nil {
 		return "", err
 	}
@@ -145,7 +143,7 @@ func BuildInCache(ctx context.Context, cacheDir string, progress io.Writer) (str
 	if err := os.WriteFile(filepath.Join(tmp, stampFile), []byte(stamp), 0o644); err != nil {
 		return "", fmt.Errorf("write build stamp: %w", err)
 	}
-	if err := replaceDir(tmp, binDir); err != nil {
+	if err := simcluster.ReplaceDir(tmp, binDir); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(logw, "fluxsim: built source-controller in %s\n", time.Since(start).Round(time.Second))
@@ -248,47 +246,4 @@ func goCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	return cmd
-}
-
-// replaceDir moves src to dst, replacing whatever dst held.
-func replaceDir(src, dst string) error {
-	if _, err := os.Stat(dst); err == nil {
-		old := dst + ".old-" + filepath.Base(src)
-		if err := os.Rename(dst, old); err != nil {
-			return fmt.Errorf("move old binaries aside: %w", err)
-		}
-		defer os.RemoveAll(old)
-	}
-	if err := os.Rename(src, dst); err != nil {
-		return fmt.Errorf("move binaries into place: %w", err)
-	}
-	return nil
-}
-
-// lockFile takes an exclusive flock on path, waiting until it is free or ctx
-// is done. The returned function releases it.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
-	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("wait for lock %s: %w", path, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }

@@ -43,7 +43,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if err := os.MkdirAll(vdir, 0o755); err != nil {
 		return "", fmt.Errorf("create cache dir: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(vdir, "build.lock"))
+	unlock, err := LockFile(ctx, filepath.Join(vdir, "build.lock"))
 	if err != nil {
 		return "", err
 	}
@@ -87,7 +87,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if err := os.WriteFile(filepath.Join(tmp, stampFile), []byte(stamp), 0o644); err != nil {
 		return "", fmt.Errorf("write build stamp: %w", err)
 	}
-	if err := replaceDir(tmp, binDir); err != nil {
+	if err := ReplaceDir(tmp, binDir); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(logw, "simcluster: built in %s\n", time.Since(start).Round(time.Second))
@@ -191,8 +191,9 @@ func goCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// replaceDir moves src to dst, replacing whatever dst held.
-func replaceDir(src, dst string) error {
+// ReplaceDir moves src to dst, replacing whatever dst held (the last
+// step of a build into the cache; fluxsim uses it too).
+func ReplaceDir(src, dst string) error {
 	if _, err := os.Stat(dst); err == nil {
 		old := dst + ".old-" + filepath.Base(src)
 		if err := os.Rename(dst, old); err != nil {
@@ -206,9 +207,10 @@ func replaceDir(src, dst string) error {
 	return nil
 }
 
-// lockFile takes an exclusive flock on path, waiting until it is free or ctx
-// is done. The returned function releases it.
-func lockFile(ctx context.Context, path string) (func(), error) {
+// LockFile takes an exclusive flock on path, waiting until it is free or
+// ctx is done; the returned function releases it. Builds into the cache
+// take it, so that concurrent test packages build once.
+func LockFile(ctx context.Context, path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock %s: %w", path, err)

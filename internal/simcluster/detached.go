@@ -179,5 +179,5 @@ func lockState(ctx context.Context, dir string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("create state dir parent: %w", err)
 	}
-	return lockFile(ctx, dir+".lock")
+	return LockFile(ctx, dir+".lock")
 }
