@@ -109,7 +109,7 @@ func (e *env) startElected(reconciles *atomic.Int64) func() {
 func TestGitOpsDynamicTarget(t *testing.T) {
 	e := newEnv(t)
 	if _, err := e.git.Commit("dyn", "main", map[string][]byte{
-		".kluctl.yaml": []byte("discriminator: dyn-{{ target.name }}-" + e.ns + "\ntargets:\n  - name: \"{{ target.targetConfig.ref }}\"\n    context: default\n    targetConfig:\n      refPattern: review-.*\n"),
+		".kluctl.yaml":    []byte("discriminator: dyn-{{ target.name }}-" + e.ns + "\ntargets:\n  - name: \"{{ target.targetConfig.ref }}\"\n    context: default\n    targetConfig:\n      refPattern: review-.*\n"),
 		"deployment.yaml": []byte("deployments:\n  - path: cm\n"),
 		"cm/cm.yaml":      []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ target.name }}\n  namespace: " + e.ns + "\n"),
 	}, "dynamic"); err != nil {
