@@ -57,7 +57,10 @@ func TestAPIServerOutageFailsClearlyAndNextDeployConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &outageProxy{downAt: 60, proxy: httputil.NewSingleHostReverseProxy(target)}
+	// The server goes away in the middle of the 200 applies: after
+	// discovery, the orphan search (a LIST per resource type, ~50) and
+	// the live reads (a labelled and a full LIST per kind).
+	p := &outageProxy{downAt: 150, proxy: httputil.NewSingleHostReverseProxy(target)}
 	p.proxy.Transport = tr
 	srv := httptest.NewServer(p)
 	defer srv.Close()
