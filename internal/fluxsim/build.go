@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/kluctl-go/kluctl/internal/simcluster"
@@ -126,18 +123,18 @@ func BuildInCache(ctx context.Context, cacheDir string, progress io.Writer) (str
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", fmt.Errorf("create build dir: %w", err)
 	}
-	moduleDir, err := downloadModule(ctx, vdir, logw)
+	mod, err := simcluster.DownloadModule(ctx, sourceControllerModule+"@"+SourceControllerVersion, vdir, logw)
 	if err != nil {
 		return "", err
 	}
-	if err := copyCRDs(filepath.Join(moduleDir, "config", "crd", "bases"), filepath.Join(tmp, crdDirName)); err != nil {
+	if err := copyCRDs(filepath.Join(mod.Dir, "config", "crd", "bases"), filepath.Join(tmp, crdDirName)); err != nil {
 		return "", err
 	}
 	modDir := filepath.Join(vdir, "build")
-	if err := writeBuildModule(modDir); err != nil {
+	if err := simcluster.WriteModule(modDir, buildGoMod(), map[string][]byte{}); err != nil {
 		return "", err
 	}
-	if err := runGo(ctx, modDir, logw, "build", "-ldflags", buildLDFlags, "-o", filepath.Join(tmp, binaryName), sourceControllerModule); err != nil {
+	if err := simcluster.RunGo(ctx, modDir, logw, "build", "-ldflags", buildLDFlags, "-o", filepath.Join(tmp, binaryName), sourceControllerModule); err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, stampFile), []byte(stamp), 0o644); err != nil {
@@ -173,26 +170,6 @@ func upToDate(binDir, stamp string) bool {
 	return len(crds) > 0
 }
 
-// downloadModule downloads the source-controller module and returns its
-// directory in the module cache.
-func downloadModule(ctx context.Context, dir string, logw io.Writer) (string, error) {
-	modVersion := sourceControllerModule + "@" + SourceControllerVersion
-	cmd := goCommand(ctx, dir, "mod", "download", "-json", modVersion)
-	cmd.Stderr = logw
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", modVersion, err)
-	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", modVersion, err)
-	}
-	if info.Error != "" || info.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: %s", modVersion, info.Error)
-	}
-	return info.Dir, nil
-}
-
 // copyCRDs copies the CRD manifests from the module's config/crd/bases.
 func copyCRDs(src, dst string) error {
 	files, _ := filepath.Glob(filepath.Join(src, "*.yaml"))
@@ -212,38 +189,4 @@ func copyCRDs(src, dst string) error {
 		}
 	}
 	return nil
-}
-
-// writeBuildModule replaces dir with the build module (go.mod only; the go
-// command adds go.sum).
-func writeBuildModule(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("clean build module %s: %w", dir, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write build module: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), buildGoMod(), 0o644); err != nil {
-		return fmt.Errorf("write build module: %w", err)
-	}
-	return nil
-}
-
-// runGo runs the go command in dir with output to logw.
-func runGo(ctx context.Context, dir string, logw io.Writer, args ...string) error {
-	cmd := goCommand(ctx, dir, args...)
-	cmd.Stdout, cmd.Stderr = logw, logw
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go %s in %s: %w", strings.Join(args, " "), dir, err)
-	}
-	return nil
-}
-
-// goCommand prepares the go command for the build module: module mode with
-// go.mod updates allowed, no workspace, the local toolchain, a static binary.
-func goCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
-	return cmd
 }

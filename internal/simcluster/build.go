@@ -137,43 +137,55 @@ func buildKube(ctx context.Context, o Options, outDir string, logw io.Writer) er
 		files[filepath.Join("cmd", c.name, "main.go")] = c.mainSource()
 	}
 	modDir := filepath.Join(o.versionDir(), "build-k8s")
-	if err := writeModule(modDir, kubeGoMod(o, etcdVersion, staging), files); err != nil {
+	if err := WriteModule(modDir, kubeGoMod(o, etcdVersion, staging), files); err != nil {
 		return err
 	}
 	fmt.Fprintf(logw, "simcluster: etcd %s, staging modules %s\n", etcdVersion, o.stagingModuleVersion())
-	return runGo(ctx, modDir, logw, "build", "-ldflags", kubeLDFlags(o), "-o", outDir+string(filepath.Separator), "./cmd/...")
+	return RunGo(ctx, modDir, logw, "build", "-ldflags", kubeLDFlags(o), "-o", outDir+string(filepath.Separator), "./cmd/...")
 }
 
 // buildKwok generates the kwok build module and builds kwok into outDir.
 func buildKwok(ctx context.Context, o Options, outDir string, logw io.Writer) error {
 	modDir := filepath.Join(o.versionDir(), "build-kwok")
-	if err := writeModule(modDir, kwokGoMod(), map[string][]byte{}); err != nil {
+	if err := WriteModule(modDir, kwokGoMod(), map[string][]byte{}); err != nil {
 		return err
 	}
-	return runGo(ctx, modDir, logw, "build", "-ldflags", "-s -w", "-o", filepath.Join(outDir, "kwok"), "sigs.k8s.io/kwok/cmd/kwok")
+	return RunGo(ctx, modDir, logw, "build", "-ldflags", "-s -w", "-o", filepath.Join(outDir, "kwok"), "sigs.k8s.io/kwok/cmd/kwok")
 }
 
 // downloadGoMod downloads module@version and returns the path of its go.mod
 // in the module cache.
 func downloadGoMod(ctx context.Context, modVersion, dir string, logw io.Writer) (string, error) {
+	m, err := DownloadModule(ctx, modVersion, dir, logw)
+	return m.GoMod, err
+}
+
+// Module is a module downloaded into the module cache: its folder and its
+// go.mod there.
+type Module struct{ Dir, GoMod string }
+
+// DownloadModule downloads module@version with the go command run in dir
+// (a build module) and returns where the module cache holds it. Other
+// tool builds into the cache (fluxsim) use it too.
+func DownloadModule(ctx context.Context, modVersion, dir string, logw io.Writer) (Module, error) {
 	cmd := goCommand(ctx, dir, "mod", "download", "-json", modVersion)
 	cmd.Stderr = logw
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", modVersion, err)
+		return Module{}, fmt.Errorf("go mod download %s: %w", modVersion, err)
 	}
-	var info struct{ GoMod, Error string }
+	var info struct{ Dir, GoMod, Error string }
 	if err := json.Unmarshal(out, &info); err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", modVersion, err)
+		return Module{}, fmt.Errorf("go mod download %s: %w", modVersion, err)
 	}
-	if info.Error != "" || info.GoMod == "" {
-		return "", fmt.Errorf("go mod download %s: %s", modVersion, info.Error)
+	if info.Error != "" || info.GoMod == "" || info.Dir == "" {
+		return Module{}, fmt.Errorf("go mod download %s: %s", modVersion, info.Error)
 	}
-	return info.GoMod, nil
+	return Module{Dir: info.Dir, GoMod: info.GoMod}, nil
 }
 
-// runGo runs the go command in dir with output to logw.
-func runGo(ctx context.Context, dir string, logw io.Writer, args ...string) error {
+// RunGo runs the go command in the build module dir with output to logw.
+func RunGo(ctx context.Context, dir string, logw io.Writer, args ...string) error {
 	cmd := goCommand(ctx, dir, args...)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Run(); err != nil {
@@ -183,11 +195,12 @@ func runGo(ctx context.Context, dir string, logw io.Writer, args ...string) erro
 }
 
 // goCommand prepares the go command for the build modules: module mode with
-// go.mod updates allowed, no workspace, static binaries.
+// go.mod updates allowed, no workspace, the local toolchain, static
+// binaries.
 func goCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	return cmd
 }
 

@@ -120,9 +120,9 @@ func kubeModuleFacts(goModPath string) (staging []string, etcdVersion string, er
 	return staging, etcdVersion, nil
 }
 
-// writeModule replaces dir with a module made of go.mod and files (relative
+// WriteModule replaces dir with a module made of go.mod and files (relative
 // path to content).
-func writeModule(dir string, goMod []byte, files map[string][]byte) error {
+func WriteModule(dir string, goMod []byte, files map[string][]byte) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("clean build module %s: %w", dir, err)
 	}
