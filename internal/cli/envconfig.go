@@ -170,7 +170,13 @@ func applyEnvAndConfig(cmd *cobra.Command, environ []string, cfg map[string]any)
 	return errors.Join(errs...)
 }
 
+// skipEnv tells whether a flag is never read from KLUCTL_* variables: the
+// credential flags (as the original; credentials have their own
+// KLUCTL_GIT_<idx>_* style variables).
 func skipEnv(name string) bool {
+	if name == "git-cache-update-interval" {
+		return false
+	}
 	for _, p := range []string{"git-", "helm-", "registry-"} {
 		if strings.HasPrefix(name, p) {
 			return true

@@ -3,11 +3,13 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kluctl-go/kluctl/internal/gitinfo"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
 	"github.com/kluctl-go/kluctl/internal/project"
 )
@@ -139,6 +141,34 @@ func (fr *fluxRun) load(rc *run, src *fluxSource, artDir string) error {
 	repos := fr.r.newFluxTargetRepos(src)
 	defer repos.release()
 	rc.openTargetRepo = repos.open
-	defer func() { rc.openTargetRepo = nil }()
+	rc.includeAuth = func(ctx context.Context, url string) (*gitsource.Auth, error) {
+		return rc.fluxIncludeAuth(ctx, src, url)
+	}
+	defer func() { rc.openTargetRepo, rc.includeAuth = nil, nil }()
 	return rc.load(dir, artDir)
+}
+
+// fluxIncludeAuth returns the credentials of a git include of a project
+// from a Flux source: the source's own credentials (its GitRepository's
+// secretRef, as the original re-used them), but only for repositories on
+// the source's host, so they are never sent elsewhere.
+func (rc *run) fluxIncludeAuth(ctx context.Context, src *fluxSource, url string) (*gitsource.Auth, error) {
+	if src.kind != "GitRepository" || src.url == "" || src.secretRef == "" {
+		return nil, nil
+	}
+	iu, err := gitinfo.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	su, err := gitinfo.ParseURL(src.url)
+	if err != nil || !strings.EqualFold(iu.Host, su.Host) || iu.Scheme != su.Scheme {
+		return nil, nil
+	}
+	auth, err := rc.r.fluxSourceAuth(ctx, src)
+	if err != nil || auth == nil {
+		return auth, err
+	}
+	rc.addSecret(auth.Password)
+	rc.addSecret(strings.TrimSpace(string(auth.SSHKey)))
+	return auth, nil
 }

@@ -50,7 +50,9 @@ func (rc *run) prepare() error {
 	repos := &targetRepos{r: rc.r, ownURL: src.url, ownAuth: func(context.Context) (*gitsource.Auth, error) { return auth, nil }}
 	defer repos.release()
 	rc.openTargetRepo = repos.open
-	defer func() { rc.openTargetRepo = nil }()
+	// Git includes use spec.credentials.git.
+	rc.includeAuth = func(_ context.Context, url string) (*gitsource.Auth, error) { return rc.gitAuthURL(url, src.url) }
+	defer func() { rc.openTargetRepo, rc.includeAuth = nil, nil }()
 	return rc.load(dir, rc.checkout.Dir)
 }
 
@@ -90,6 +92,9 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 		Context:            deref(spec.Context),
 		Discriminator:      rc.discriminator,
 		OpenTargetRepo:     rc.openTargetRepo,
+	}
+	if rc.includeAuth != nil {
+		opts.FetchGit = (&gitsource.Includes{Cache: rc.r.sources, Auth: rc.includeAuth}).Fetch
 	}
 	if spec.Args != nil && len(spec.Args.Raw) != 0 {
 		if err := json.Unmarshal(spec.Args.Raw, &opts.Args); err != nil {

@@ -54,6 +54,9 @@ type run struct {
 	// openTargetRepo serves the repositories of dynamic targets; nil
 	// leaves it to the engine (see flux_target_repo.go).
 	openTargetRepo func(ctx context.Context, url string) (project.TargetRepo, error)
+	// includeAuth finds the credentials of git includes; nil while no
+	// project is loaded.
+	includeAuth func(ctx context.Context, url string) (*gitsource.Auth, error)
 }
 
 // progressInterval spaces the status writes of progress: a step that

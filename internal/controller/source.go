@@ -70,11 +70,22 @@ func (s *source) projectDir(root string) (string, error) {
 // deprecated source.secretRef and source.credentials), reading their
 // Secrets in the KluctlDeployment's namespace.
 func (rc *run) gitAuth(s *source) (*gitsource.Auth, error) {
-	u, err := gitinfo.ParseURL(s.url)
+	return rc.gitAuthURL(s.url, s.url)
+}
+
+// gitAuthURL finds the credentials of the repository url (the source
+// itself or a git include of the project from sourceURL). The deprecated
+// source.secretRef applies to the source's host only.
+func (rc *run) gitAuthURL(url, sourceURL string) (*gitsource.Auth, error) {
+	u, err := gitinfo.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	host := strings.ToLower(u.Hostname())
+	sourceHost := ""
+	if su, err := gitinfo.ParseURL(sourceURL); err == nil {
+		sourceHost = strings.ToLower(su.Hostname())
+	}
 	repoPath := strings.Trim(u.Path, "/")
 	spec := rc.kd.Spec
 	type cand struct {
@@ -88,7 +99,7 @@ func (rc *run) gitAuth(s *source) (*gitsource.Auth, error) {
 	for _, c := range spec.Source.Credentials {
 		cands = append(cands, cand{c.Host, c.PathPrefix + "**", c.SecretRef.Name})
 	}
-	if spec.Source.SecretRef != nil {
+	if spec.Source.SecretRef != nil && host == sourceHost {
 		cands = append(cands, cand{"*", "", spec.Source.SecretRef.Name})
 	}
 	for _, c := range cands {

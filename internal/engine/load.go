@@ -81,6 +81,28 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		Debug:          func(msg string) { em.debug("%s", msg) },
 		OpenTargetRepo: opts.OpenTargetRepo,
 	}
+	if opts.FetchGit != nil {
+		var mu sync.Mutex
+		var releases []func()
+		defer func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range releases {
+				r()
+			}
+		}()
+		lopts.FetchGit = func(ctx context.Context, url string, ref *project.GitRef) (*project.RemoteSource, error) {
+			src, release, err := opts.FetchGit(ctx, url, ref)
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			releases = append(releases, release)
+			mu.Unlock()
+			em.debug("git include %s at %s", src.URL, src.Commit)
+			return src, nil
+		}
+	}
 	t := &Target{em: em, opts: opts, loadedAt: time.Now()}
 	if !opts.Offline {
 		if opts.Cluster == nil {

@@ -68,6 +68,10 @@ type Options struct {
 	// (see project.LoadOptions.OpenTargetRepo); nil reads the project's
 	// own git work tree.
 	OpenTargetRepo func(ctx context.Context, url string) (project.TargetRepo, error)
+	// FetchGit fetches the repository of a git include; the engine calls
+	// release once the target is rendered. Nil makes git includes an
+	// error.
+	FetchGit func(ctx context.Context, url string, ref *project.GitRef) (src *project.RemoteSource, release func(), err error)
 }
 
 // Cluster is a connection to the target's cluster.

@@ -21,3 +21,12 @@ func (s *Server) DeleteBranch(name, branch string) error {
 	}
 	return repo.Storer.RemoveReference(ref)
 }
+
+// Tag points the lightweight tag of repository name at commit.
+func (s *Server) Tag(name, tag, commit string) error {
+	repo, err := git.PlainOpen(filepath.Join(s.root, name+".git"))
+	if err != nil {
+		return fmt.Errorf("open repository %s: %w", name, err)
+	}
+	return repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewTagReferenceName(tag), plumbing.NewHash(commit)))
+}

@@ -27,24 +27,38 @@ func authMethod(url string, auth *Auth, tmpDir string) (transport.AuthMethod, er
 		return nil, err
 	}
 	if u.Scheme == "ssh" {
-		if len(auth.SSHKey) == 0 {
+		if len(auth.SSHKey) == 0 && !auth.Agent {
 			return nil, nil
 		}
 		user := "git"
 		if u.User != nil && u.User.Username() != "" {
 			user = u.User.Username()
-		}
-		pk, err := gitssh.NewPublicKeys(user, auth.SSHKey, auth.Password)
-		if err != nil {
-			return nil, fmt.Errorf("ssh key: %w", err)
+		} else if auth.Username != "" {
+			user = auth.Username
 		}
 		port := u.Port()
 		if port == "" {
 			port = "22"
 		}
-		cb, algos, err := knownHostsCallback(auth.KnownHosts, tmpDir, net.JoinHostPort(u.Hostname(), port))
+		cb, algos := ssh.InsecureIgnoreHostKey(), []string(nil)
+		if !auth.InsecureIgnoreHostKey {
+			var err error
+			if cb, algos, err = knownHostsCallback(auth.KnownHosts, tmpDir, net.JoinHostPort(u.Hostname(), port)); err != nil {
+				return nil, err
+			}
+		}
+		if len(auth.SSHKey) == 0 {
+			ag, err := gitssh.NewSSHAgentAuth(user)
+			if err != nil {
+				return nil, fmt.Errorf("ssh agent: %w", err)
+			}
+			ag.HostKeyCallback = cb
+			ag.HostKeyAlgorithms = algos
+			return ag, nil
+		}
+		pk, err := gitssh.NewPublicKeys(user, auth.SSHKey, auth.Password)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("ssh key: %w", err)
 		}
 		pk.HostKeyCallback = cb
 		pk.HostKeyAlgorithms = algos
@@ -64,7 +78,7 @@ func authMethod(url string, auth *Auth, tmpDir string) (transport.AuthMethod, er
 // server with keys of several types presents the one that is known.
 func knownHostsCallback(lines []byte, tmpDir, hostport string) (ssh.HostKeyCallback, []string, error) {
 	if len(strings.TrimSpace(string(lines))) == 0 {
-		return nil, nil, errors.New("ssh needs known_hosts in the credentials secret")
+		return nil, nil, errors.New("ssh needs known_hosts lines for the server (the known_hosts key of the credentials secret, --git-ssh-known-hosts-file or ~/.ssh/known_hosts)")
 	}
 	// The knownhosts package reads only files.
 	f, err := os.CreateTemp(tmpDir, "known_hosts-")

@@ -32,6 +32,9 @@ import (
 // default branch.
 type Ref struct {
 	Branch, Tag, Commit string
+	// Name is a branch or a tag (the deprecated string ref of git
+	// includes): a branch of that name wins.
+	Name string
 }
 
 func (r Ref) String() string {
@@ -42,6 +45,8 @@ func (r Ref) String() string {
 		return "tag " + r.Tag
 	case r.Branch != "":
 		return "branch " + r.Branch
+	case r.Name != "":
+		return "ref " + r.Name
 	}
 	return "the default branch"
 }
@@ -54,6 +59,12 @@ type Auth struct {
 	KnownHosts []byte
 	// CABundle verifies https servers.
 	CABundle []byte
+	// Agent uses the keys of the ssh agent (SSH_AUTH_SOCK) when there is
+	// no SSHKey.
+	Agent bool
+	// InsecureIgnoreHostKey accepts any ssh host key
+	// (KLUCTL_SSH_DISABLE_STRICT_HOST_KEY_CHECKING).
+	InsecureIgnoreHostKey bool
 }
 
 // Options configure a Cache.
@@ -68,14 +79,21 @@ type Options struct {
 	// MinFetchInterval skips a fetch when the same repository was fetched
 	// this recently; default 0 (always fetch).
 	MinFetchInterval time.Duration
+	// Shared means Dir is shared with other processes (the CLI's cache
+	// in the user's cache folder): the mirrors stay after Close, each is
+	// locked against other processes while it is fetched and read, and
+	// the exports go to a folder of this Cache only.
+	Shared bool
 }
 
 // Cache fetches and exports repositories. It is safe for concurrent use.
 type Cache struct {
-	opts    Options
-	mu      sync.Mutex
-	repos   map[string]*mirror
-	exports map[string]*export
+	opts Options
+	// exportDir holds the exports of this Cache.
+	exportDir string
+	mu        sync.Mutex
+	repos     map[string]*mirror
+	exports   map[string]*export
 }
 
 type mirror struct {
@@ -105,13 +123,19 @@ func New(opts Options) (*Cache, error) {
 	if opts.MaxExports <= 0 {
 		opts.MaxExports = 32
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "exports"), 0o700); err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "mirrors"), 0o700); err != nil {
 		return nil, err
 	}
-	return &Cache{opts: opts, repos: map[string]*mirror{}, exports: map[string]*export{}}, nil
+	c := &Cache{opts: opts, exportDir: filepath.Join(opts.Dir, "exports"), repos: map[string]*mirror{}, exports: map[string]*export{}}
+	if opts.Shared {
+		// Exports live only while in use: the folder is made with the
+		// first and removed with the last (see release in export).
+		pruneShared(opts.Dir, opts.MaxRepos)
+		c.exportDir = filepath.Join(opts.Dir, fmt.Sprintf("exports-%d-%d", os.Getpid(), time.Now().UnixNano()))
+	} else if err := os.MkdirAll(c.exportDir, 0o700); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Checkout is an exported commit; call Release when done with Dir.
@@ -156,6 +180,12 @@ func (c *Cache) Checkout(ctx context.Context, url string, ref Ref, auth *Auth) (
 	defer c.releaseMirror(m)
 
 	m.mu.Lock()
+	unlock, err := c.lockMirror(ctx, m)
+	if err != nil {
+		m.mu.Unlock()
+		return nil, &Error{URL: safeURL, Op: "lock", Err: err}
+	}
+	defer unlock()
 	repo, err := c.fetch(ctx, m, url, auth)
 	if err != nil {
 		m.mu.Unlock()
@@ -216,7 +246,9 @@ func (c *Cache) evictMirrors() {
 			return
 		}
 		delete(c.repos, e.key)
-		_ = os.RemoveAll(e.m.dir)
+		if !c.opts.Shared {
+			_ = os.RemoveAll(e.m.dir)
+		}
 	}
 }
 
@@ -237,6 +269,12 @@ func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*
 		}
 		m.lastFetch = time.Time{}
 	}
+	if m.lastFetch.IsZero() && c.opts.Shared {
+		// Another process may have fetched it: the stamp tells when.
+		if st, err := os.Stat(m.dir + ".fetched"); err == nil {
+			m.lastFetch = st.ModTime()
+		}
+	}
 	if !m.lastFetch.IsZero() && time.Since(m.lastFetch) < c.opts.MinFetchInterval {
 		return repo, nil
 	}
@@ -256,6 +294,10 @@ func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*
 		}
 	}
 	m.lastFetch = time.Now()
+	if c.opts.Shared {
+		_ = os.WriteFile(m.dir+".fetched", nil, 0o600)
+		_ = os.Chtimes(m.dir+".fetched", m.lastFetch, m.lastFetch)
+	}
 	return repo, nil
 }
 
@@ -263,15 +305,15 @@ func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*
 func cleanErr(err error) error {
 	switch {
 	case errors.Is(err, transport.ErrAuthenticationRequired):
-		return errors.New("authentication required (check credentials.git)")
+		return errors.New("authentication required: no or wrong credentials for this repository")
 	case errors.Is(err, transport.ErrAuthorizationFailed):
-		return errors.New("authorization failed (check credentials.git)")
+		return errors.New("authorization failed: the credentials for this repository were refused")
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		return errors.New("repository not found")
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return errors.New("the repository is empty")
 	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
-		return fmt.Errorf("ssh authentication failed: the server refused the identity in credentials.git (%w)", err)
+		return fmt.Errorf("ssh authentication failed: the server refused the ssh identity (%w)", err)
 	}
 	return err
 }
@@ -305,6 +347,14 @@ func resolve(repo *git.Repository, ref Ref) (plumbing.Hash, Ref, error) {
 			return plumbing.ZeroHash, ref, fmt.Errorf("branch %q not found", ref.Branch)
 		}
 		return r.Hash(), ref, nil
+	case ref.Name != "":
+		if h, r, err := resolve(repo, Ref{Branch: ref.Name}); err == nil {
+			return h, r, nil
+		}
+		if h, r, err := resolve(repo, Ref{Tag: ref.Name}); err == nil {
+			return h, r, nil
+		}
+		return plumbing.ZeroHash, ref, fmt.Errorf("no branch or tag %q found", ref.Name)
 	}
 	head, err := repo.Reference(plumbing.NewRemoteHEADReferenceName("origin"), false)
 	if err == nil && head.Type() == plumbing.SymbolicReference {
@@ -327,12 +377,15 @@ func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string
 	c.mu.Lock()
 	e := c.exports[key]
 	if e == nil {
-		e = &export{dir: filepath.Join(c.opts.Dir, "exports", key), ready: make(chan struct{})}
+		e = &export{dir: filepath.Join(c.exportDir, key), ready: make(chan struct{})}
 		c.exports[key] = e
 		e.refs++
 		c.mu.Unlock()
 		m.mu.Lock()
-		e.err = writeTree(repo, h, e.dir)
+		e.err = os.MkdirAll(c.exportDir, 0o700)
+		if e.err == nil {
+			e.err = writeTree(repo, h, e.dir)
+		}
 		m.mu.Unlock()
 		close(e.ready)
 	} else {
@@ -345,6 +398,14 @@ func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string
 		defer c.mu.Unlock()
 		e.refs--
 		e.lastUsed = time.Now()
+		if c.opts.Shared && e.refs == 0 && c.exports[key] == e {
+			delete(c.exports, key)
+			_ = os.RemoveAll(e.dir)
+			if len(c.exports) == 0 {
+				_ = os.Remove(c.exportDir)
+			}
+			return
+		}
 		c.evictExports()
 	}
 	if e.err != nil {
@@ -388,7 +449,10 @@ func (c *Cache) Close() error {
 	defer c.mu.Unlock()
 	c.repos = map[string]*mirror{}
 	c.exports = map[string]*export{}
-	return errors.Join(os.RemoveAll(filepath.Join(c.opts.Dir, "mirrors")), os.RemoveAll(filepath.Join(c.opts.Dir, "exports")))
+	if c.opts.Shared {
+		return os.RemoveAll(c.exportDir)
+	}
+	return errors.Join(os.RemoveAll(filepath.Join(c.opts.Dir, "mirrors")), os.RemoveAll(c.exportDir))
 }
 
 // writeTree writes the files of commit h below dir.

@@ -21,11 +21,17 @@ func (c *Cache) Repository(ctx context.Context, url string, auth *Auth) (*git.Re
 	}
 	m := c.mirror(gitinfo.RepoKey(u))
 	m.mu.Lock()
-	repo, err := c.fetch(ctx, m, url, auth)
-	m.mu.Unlock()
-	if err != nil {
-		c.releaseMirror(m)
-		return nil, nil, &Error{URL: gitinfo.Redacted(u), Op: "fetch", Err: err}
+	unlock, err := c.lockMirror(ctx, m)
+	if err == nil {
+		var repo *git.Repository
+		repo, err = c.fetch(ctx, m, url, auth)
+		unlock()
+		if err == nil {
+			m.mu.Unlock()
+			return repo, sync.OnceFunc(func() { c.releaseMirror(m) }), nil
+		}
 	}
-	return repo, sync.OnceFunc(func() { c.releaseMirror(m) }), nil
+	m.mu.Unlock()
+	c.releaseMirror(m)
+	return nil, nil, &Error{URL: gitinfo.Redacted(u), Op: "fetch", Err: err}
 }

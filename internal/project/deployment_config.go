@@ -36,13 +36,6 @@ type ItemConfig struct {
 	Args                 Values           `json:"args,omitempty"`
 }
 
-// GitInclude is a git include of a deployment item.
-type GitInclude struct {
-	URL    string `json:"url"`
-	Ref    Values `json:"ref,omitempty"`
-	SubDir string `json:"subDir,omitempty"`
-}
-
 // OciInclude is an OCI include of a deployment item.
 type OciInclude struct {
 	URL    string `json:"url"`

@@ -40,6 +40,9 @@ type LoadOptions struct {
 	// git work tree; the GitOps controller, whose checkouts have no .git,
 	// sets it to serve refs and files from its git cache.
 	OpenTargetRepo func(ctx context.Context, url string) (TargetRepo, error)
+	// FetchGit fetches the repositories of git includes; nil makes a git
+	// include an error.
+	FetchGit FetchGitFunc
 }
 
 // Project is a loaded project for one target.
@@ -82,8 +85,13 @@ type Item struct {
 	Config *ItemConfig
 	// Dir is the absolute item folder for path items, "" otherwise.
 	Dir string
-	// RelDir is Dir relative to the project root ("." for the root).
+	// RelDir is Dir relative to the project root ("." for the root); for
+	// an item from a git include, the source's ID and Dir relative to it.
 	RelDir string
+	// SourceRoot is the root of the repository the item's files come
+	// from: the project's RepoRoot, or the export of a git include;
+	// SourceID is "" for the former, a folder name for the latter.
+	SourceRoot, SourceID string
 	// DirErr is set when the item's folder does not exist; rendering the
 	// item fails with it, excluding the item does not.
 	DirErr error
@@ -137,7 +145,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	vars := NewVars()
 	vars.Set("target", p.Target.Vars)
 	vars.Set("args", p.Target.Args)
-	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug}
+	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug, fetchGit: opts.FetchGit}
 	if err := l.loadProject(ctx, vars, root, nil); err != nil {
 		return nil, err
 	}
@@ -182,9 +190,13 @@ func (p *Project) SensitiveValues() []string {
 }
 
 // ItemDirLabel returns the value of the kluctl.io/deployment-item-dir
-// annotation for an item: its folder relative to the repository root.
+// annotation for an item: its folder relative to the root of the
+// repository it comes from (as the original's RelToSourceItemDir).
 func (p *Project) ItemDirLabel(it *Item) string {
 	base := p.RepoRoot
+	if it.SourceRoot != "" {
+		base = it.SourceRoot
+	}
 	rel, err := filepath.Rel(base, it.Dir)
 	if err != nil {
 		rel = it.RelDir

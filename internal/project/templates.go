@@ -15,7 +15,9 @@ import (
 // cached per search path, so parsed imports are shared between the files of
 // one folder. It is safe for concurrent use.
 type Templates struct {
-	root    string
+	root string
+	// remotes are the roots of git includes' repositories (under mu).
+	remotes []string
 	globals map[string]any
 	parsed  *jinja2.ParseCache
 	mu      sync.Mutex
@@ -28,18 +30,49 @@ func NewTemplates(root string) *Templates {
 }
 
 // SearchDirsFor returns the template search path of a file in dir: dir
-// itself and every parent up to and including the project root.
+// itself and every parent up to and including the project root, or, in
+// the repository of a git include, up to that repository's root (a
+// template never reaches into another repository).
 func (t *Templates) SearchDirsFor(dir string) []string {
+	root := t.root
+	if r := t.RemoteRoot(dir); r != "" {
+		root = r
+	}
 	var out []string
 	d := filepath.Clean(dir)
 	for {
 		out = append(out, d)
-		if d == t.root || !strings.HasPrefix(d, t.root+string(filepath.Separator)) {
+		if d == root || !strings.HasPrefix(d, root+string(filepath.Separator)) {
 			break
 		}
 		d = filepath.Dir(d)
 	}
 	return out
+}
+
+// AddRoot registers the root of a git include's repository.
+func (t *Templates) AddRoot(root string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.remotes {
+		if r == root {
+			return
+		}
+	}
+	t.remotes = append(t.remotes, root)
+}
+
+// RemoteRoot returns the root of the git include's repository holding
+// dir, "" when dir is not in one.
+func (t *Templates) RemoteRoot(dir string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.remotes {
+		if isInside(r, dir) {
+			return r
+		}
+	}
+	return ""
 }
 
 func (t *Templates) env(searchDirs []string) (*jinja2.Environment, error) {
@@ -59,6 +92,11 @@ func (t *Templates) env(searchDirs []string) (*jinja2.Environment, error) {
 
 // name returns the template name of path: relative to the project root.
 func (t *Templates) name(path string) string {
+	if r := t.RemoteRoot(path); r != "" {
+		if rel, err := filepath.Rel(r, path); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
 	if rel, err := filepath.Rel(t.root, path); err == nil && !strings.HasPrefix(rel, "..") {
 		return filepath.ToSlash(rel)
 	}

@@ -11,10 +11,11 @@ import (
 
 // treeLoader walks the deployment.yml tree.
 type treeLoader struct {
-	p     *Project
-	vars  varsLoader
-	stack []string
-	debug func(string)
+	p        *Project
+	vars     varsLoader
+	stack    []string
+	debug    func(string)
+	fetchGit FetchGitFunc
 }
 
 // parentInfo is what an included project inherits.
@@ -23,6 +24,13 @@ type parentInfo struct {
 	dir     string
 	config  *DeploymentConfig
 	include *ItemConfig // the item of the parent that included this project
+	src     *itemSource // the repository the project's files come from
+}
+
+// itemSource is a repository files come from: the project's own
+// (id "") or the export of a git include.
+type itemSource struct {
+	root, id string
 }
 
 // loadProject loads the deployment project in dir with the given vars (which
@@ -43,7 +51,10 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 	if err != nil {
 		return err
 	}
-	me := &parentInfo{dir: dir, config: cfg}
+	me := &parentInfo{dir: dir, config: cfg, src: &itemSource{root: l.p.RepoRoot}}
+	if parent != nil {
+		me.src = parent.src
+	}
 	if parent == nil {
 		l.p.Deployment = cfg
 	} else if parent.include != nil {
@@ -95,25 +106,27 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 		field := fmt.Sprintf("deployments[%d]", i)
 		switch {
 		case item.Include != nil:
-			incDir, err := l.itemDir(cfgPath, field+".include", dir, *item.Include)
+			incDir, err := l.itemDir(cfgPath, field+".include", me.src.root, dir, *item.Include)
 			if err != nil {
 				return err
 			}
-			incVars := vars.Copy()
-			if err := l.vars.loadList(ctx, incVars, item.Vars, searchDirs, cfgPath); err != nil {
+			if err := l.loadInclude(ctx, vars, item, searchDirs, cfgPath, incDir, &parentInfo{parent: me, include: item, src: me.src}); err != nil {
 				return err
 			}
-			l.collectSensitive(incVars)
-			child := &parentInfo{parent: me, include: item}
-			if err := l.loadProject(ctx, incVars, incDir, child); err != nil {
+		case item.Git != nil:
+			src, incDir, err := l.fetchGitInclude(ctx, cfgPath, field+".git", item.Git)
+			if err != nil {
 				return err
 			}
-		case item.Git != nil || item.Oci != nil:
-			return &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("git and oci includes are not supported by this version of kluctl")}
+			if err := l.loadInclude(ctx, vars, item, searchDirs, cfgPath, incDir, &parentInfo{parent: me, include: item, src: src}); err != nil {
+				return err
+			}
+		case item.Oci != nil:
+			return &FileError{Path: cfgPath, Field: field + ".oci", Err: fmt.Errorf("oci includes are not supported by this version of kluctl")}
 		default:
 			it := &Item{Config: item, SearchDirs: searchDirs}
 			if item.Path != nil {
-				itemDir, err := l.itemDir(cfgPath, field+".path", dir, *item.Path)
+				itemDir, err := l.itemDir(cfgPath, field+".path", me.src.root, dir, *item.Path)
 				var missing *missingDirError
 				switch {
 				case errors.As(err, &missing):
@@ -128,7 +141,11 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 					it.Dir = itemDir
 				}
 				it.RelDir = rel(l.p.Root, it.Dir)
+				if me.src.id != "" {
+					it.RelDir = me.src.id + "/" + rel(me.src.root, it.Dir)
+				}
 			}
+			it.SourceRoot, it.SourceID = me.src.root, me.src.id
 			it.Vars = vars.Copy()
 			if err := l.vars.loadList(ctx, it.Vars, item.Vars, searchDirs, cfgPath); err != nil {
 				return err
@@ -215,8 +232,8 @@ func (l *treeLoader) readConfig(ctx context.Context, dir string, vars *Vars, isR
 }
 
 // itemDir resolves a path or include of an item and checks it.
-func (l *treeLoader) itemDir(cfgPath, field, dir, p string) (string, error) {
-	full, err := joinInside(l.p.RepoRoot, dir, p)
+func (l *treeLoader) itemDir(cfgPath, field, root, dir, p string) (string, error) {
+	full, err := joinInside(root, dir, p)
 	if err != nil {
 		return "", &FileError{Path: cfgPath, Field: field, Err: err}
 	}
@@ -253,6 +270,11 @@ func validateItems(cfgPath string, cfg *DeploymentConfig) error {
 		}
 		if kinds == 0 && !it.Barrier && len(it.DeleteObjects) == 0 && len(it.WaitReadinessObjects) == 0 {
 			return &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("item needs one of path, include, git, oci, barrier, deleteObjects or waitReadinessObjects")}
+		}
+		if it.Git != nil && it.Git.Ref != nil {
+			if err := it.Git.Ref.check(); err != nil {
+				return &FileError{Path: cfgPath, Field: field + ".git.ref", Err: err}
+			}
 		}
 		if (it.PassVars || it.Args != nil) && it.Include == nil && it.Git == nil && it.Oci == nil {
 			return &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("passVars and args can only be used on includes")}

@@ -138,7 +138,11 @@ func (l *varsLoader) findFile(file string, searchDirs []string) (string, error) 
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
-		if err := checkInside(l.root, p); err != nil {
+		root := l.root
+		if r := l.tpl.RemoteRoot(dir); r != "" {
+			root = r
+		}
+		if err := checkInside(root, p); err != nil {
 			return "", fmt.Errorf("vars file %q: %w", file, err)
 		}
 		return p, nil

@@ -55,7 +55,11 @@ func (r *renderedFiles) write(dir string) error {
 // are followed (to files and folders) as long as they stay inside the
 // repository; a symlink that leaves it is an error.
 func renderItemFiles(ctx context.Context, p *project.Project, it *project.Item) (*renderedFiles, error) {
-	ign, err := newIgnoreMatcher(p.RepoRoot, p.Root, it.Dir, it.TemplateExcludes)
+	root, projectDir := sourceRoot(p, it), p.Root
+	if it.SourceID != "" {
+		projectDir = root
+	}
+	ign, err := newIgnoreMatcher(root, projectDir, it.Dir, it.TemplateExcludes)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +102,7 @@ func (w *itemWalker) walkDir(dir, real, relItem string) error {
 	}
 	w.visiting[real] = true
 	defer delete(w.visiting, real)
-	if err := w.ign.addDir(w.p.RepoRoot, dir); err != nil {
+	if err := w.ign.addDir(sourceRoot(w.p, w.it), dir); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(dir)
@@ -153,7 +157,7 @@ func (w *itemWalker) followSymlink(path string) (string, os.FileInfo, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: symlink to %s can not be followed: %w", w.relRepo(path), link, err)
 	}
-	root := w.p.RepoRoot
+	root := sourceRoot(w.p, w.it)
 	if resolved != root && !strings.HasPrefix(resolved, root+string(filepath.Separator)) {
 		return "", nil, fmt.Errorf("%s is a symlink to %s, which is outside of the repository %s; kluctl only follows symlinks that stay inside the repository holding the project (copy the files into the repository instead)", w.relRepo(path), resolved, root)
 	}
@@ -166,7 +170,11 @@ func (w *itemWalker) followSymlink(path string) (string, os.FileInfo, error) {
 
 func (w *itemWalker) renderFile(path, real, relItem string) error {
 	relRepo := w.relRepo(path)
-	relRoot, _ := filepath.Rel(w.p.Root, path)
+	projectDir := w.p.Root
+	if w.it.SourceID != "" {
+		projectDir = w.it.SourceRoot
+	}
+	relRoot, _ := filepath.Rel(projectDir, path)
 	relRoot = filepath.ToSlash(relRoot)
 	data, err := os.ReadFile(real)
 	if err != nil {
@@ -184,7 +192,7 @@ func (w *itemWalker) renderFile(path, real, relItem string) error {
 }
 
 func (w *itemWalker) relRepo(path string) string {
-	rel, err := filepath.Rel(w.p.RepoRoot, path)
+	rel, err := filepath.Rel(sourceRoot(w.p, w.it), path)
 	if err != nil {
 		return path
 	}

@@ -88,10 +88,13 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 			return nil, fmt.Errorf("deployment item %s: %w", it.RelDir, it.DirErr)
 		}
 		relOut := item.Dir
-		if n := dirCount[item.Dir]; n > 0 {
-			relOut = fmt.Sprintf("%s-%d", item.Dir, n)
+		if it.SourceID != "" {
+			relOut = it.SourceID + "/" + item.Dir
 		}
-		dirCount[item.Dir]++
+		if n := dirCount[relOut]; n > 0 {
+			relOut = fmt.Sprintf("%s-%d", relOut, n)
+		}
+		dirCount[relOut]++
 		jobs = append(jobs, &job{it: it, item: item, relOut: relOut})
 	}
 
@@ -150,9 +153,13 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 		}
 		err = runBounded(ctx, opts.Concurrency, len(pending), func(i int) error {
 			j := pending[i]
-			objs, err := buildOnDisk(ctx, p, j.it, filepath.Join(outDir, filepath.FromSlash(j.relOut)), outDir, opts)
+			renderRoot := outDir
+			if j.it.SourceID != "" {
+				renderRoot = filepath.Join(outDir, filepath.FromSlash(j.it.SourceID))
+			}
+			objs, err := buildOnDisk(ctx, p, j.it, filepath.Join(outDir, filepath.FromSlash(j.relOut)), renderRoot, opts)
 			if err != nil {
-				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, sourcePaths(err, outDir, p.RepoRoot))
+				return fmt.Errorf("deployment item %s: %w", j.it.RelDir, sourcePaths(err, renderRoot, sourceRoot(p, j.it)))
 			}
 			j.item.Objects = objs
 			return nil
@@ -219,7 +226,7 @@ func buildOnDisk(ctx context.Context, p *project.Project, it *project.Item, outD
 		if err := prepareKustomization(outDir, it.OverrideNamespace); err != nil {
 			return nil, err
 		}
-		objs, err = kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot, SourceRoot: p.RepoRoot})
+		objs, err = kustomize.Build(ctx, outDir, kustomize.Options{Root: renderRoot, SourceRoot: sourceRoot(p, it)})
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +255,7 @@ func renderHelmCharts(ctx context.Context, p *project.Project, it *project.Item,
 			return err
 		}
 		_, err = helm.WriteOutput(ctx, cfg, helm.RenderOptions{
-			ProjectRoot: p.RepoRoot,
+			ProjectRoot: sourceRoot(p, it),
 			SourceDir:   filepath.Join(it.Dir, rel),
 			ChartFile:   path,
 			ValuesFile:  values,
@@ -295,4 +302,13 @@ func runBounded(ctx context.Context, limit, n int, f func(int) error) error {
 		return ctx.Err()
 	}
 	return first
+}
+
+// sourceRoot is the root of the repository an item's files come from:
+// the project's, or a git include's.
+func sourceRoot(p *project.Project, it *project.Item) string {
+	if it.SourceRoot != "" {
+		return it.SourceRoot
+	}
+	return p.RepoRoot
 }

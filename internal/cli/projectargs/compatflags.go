@@ -6,18 +6,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// CompatFlags are flags of the original that scripts pass and that have no
-// effect until the features behind them land: git and OCI overrides and
-// the git cache (git and OCI includes), and the git, Helm and registry
-// credentials (pulling charts and includes). Accepting them lets existing
-// scripts run unchanged for projects that do not need those features; a
-// project that does gets a clear "not supported" error from the engine.
-// Credentials are never read from KLUCTL_* variables or the config file,
-// and never printed.
+// CompatFlags are the flags of the original for remote sources: the git
+// cache, local overrides and the git, Helm and registry credentials. The
+// git ones drive git includes; the Helm and registry ones are accepted so
+// existing scripts run unchanged, and a project that needs them gets a
+// clear "not supported" error from the engine. Credentials are never read
+// from KLUCTL_<FLAG> variables or the config file (the KLUCTL_GIT_<idx>_*
+// variables have their own form), and never printed.
 type CompatFlags struct {
 	GitCacheUpdateInterval time.Duration
-	LocalOverrides         []string
-	Credentials            []string
+	LocalGitOverride       []string
+	LocalGitGroupOverride  []string
+	LocalOciOverrides      []string
+
+	GitUsername, GitPassword, GitSSHKeyFile, GitSSHKnownHostsFile, GitCAFile []string
+	// Credentials are the Helm and registry credential flags.
+	Credentials []string
 }
 
 // AddProjectCompatFlags registers --git-cache-update-interval and the
@@ -25,26 +29,22 @@ type CompatFlags struct {
 func (c *CompatFlags) AddProjectCompatFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.DurationVar(&c.GitCacheUpdateInterval, "git-cache-update-interval", 0, "Specify the time to wait between git cache updates. Defaults to not wait at all and always updating caches.")
-	for _, f := range []struct{ name, help string }{
-		{"local-git-override", "Specify a single repository local git override in the form of 'github.com/my-org/my-repo=/local/path/to/override'. This will cause kluctl to not use git to clone for the specified repository but instead use the local directory. This is useful in case you need to test out changes in external git repositories without pushing them."},
-		{"local-git-group-override", "Same as --local-git-override, but for a whole group prefix instead of a single repository. All repositories that have the given prefix will be overridden with the given local path and the repository suffix appended."},
-		{"local-oci-override", "Same as --local-git-override, but for OCI repositories."},
-		{"local-oci-group-override", "Same as --local-git-group-override, but for OCI repositories."},
-	} {
-		fl.StringArrayVar(&c.LocalOverrides, f.name, nil, f.help)
-	}
+	fl.StringArrayVar(&c.LocalGitOverride, "local-git-override", nil, "Specify a single repository local git override in the form of 'github.com/my-org/my-repo=/local/path/to/override'. This will cause kluctl to not use git to clone for the specified repository but instead use the local directory. This is useful in case you need to test out changes in external git repositories without pushing them.")
+	fl.StringArrayVar(&c.LocalGitGroupOverride, "local-git-group-override", nil, "Same as --local-git-override, but for a whole group prefix instead of a single repository. All repositories that have the given prefix will be overridden with the given local path and the repository suffix appended. For example, 'gitlab.com/some-org/sub-org=/local/path/to/my-forks' will override all repositories below 'gitlab.com/some-org/sub-org/' with the repositories found in '/local/path/to/my-forks'. It will however only perform an override if the given repository actually exists locally and otherwise revert to the actual (non-overridden) repository.")
+	fl.StringArrayVar(&c.LocalOciOverrides, "local-oci-override", nil, "Same as --local-git-override, but for OCI repositories.")
+	fl.StringArrayVar(&c.LocalOciOverrides, "local-oci-group-override", nil, "Same as --local-git-group-override, but for OCI repositories.")
 }
 
 // AddCredentialFlags registers the --git-*, --helm-* and --registry-*
 // credential flags.
 func (c *CompatFlags) AddCredentialFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	fl.StringArrayVar(&c.GitUsername, "git-username", nil, "Specify username to use for Git basic authentication. Must be in the form --git-username=<host>/<path>=<username>.")
+	fl.StringArrayVar(&c.GitPassword, "git-password", nil, "Specify password to use for Git basic authentication. Must be in the form --git-password=<host>/<path>=<password>.")
+	fl.StringArrayVar(&c.GitSSHKeyFile, "git-ssh-key-file", nil, "Specify SSH key to use for Git authentication. Must be in the form --git-ssh-key-file=<host>/<path>=<filePath>.")
+	fl.StringArrayVar(&c.GitSSHKnownHostsFile, "git-ssh-known-hosts-file", nil, "Specify known_hosts file to use for Git authentication. Must be in the form --git-ssh-known-hosts-file=<host>/<path>=<filePath>.")
+	fl.StringArrayVar(&c.GitCAFile, "git-ca-file", nil, "Specify CA bundle to use for https verification. Must be in the form --git-ca-file=<registry>/<repo>=<filePath>.")
 	for _, f := range []struct{ name, help string }{
-		{"git-username", "Specify username to use for Git basic authentication. Must be in the form --git-username=<host>/<path>=<username>."},
-		{"git-password", "Specify password to use for Git basic authentication. Must be in the form --git-password=<host>/<path>=<password>."},
-		{"git-ssh-key-file", "Specify SSH key to use for Git authentication. Must be in the form --git-ssh-key-file=<host>/<path>=<filePath>."},
-		{"git-ssh-known-hosts-file", "Specify known_hosts file to use for Git authentication. Must be in the form --git-ssh-known-hosts-file=<host>/<path>=<filePath>."},
-		{"git-ca-file", "Specify CA bundle to use for https verification. Must be in the form --git-ca-file=<registry>/<repo>=<filePath>."},
 		{"helm-username", "Specify username to use for Helm Repository authentication. Must be in the form --helm-username=<host>/<path>=<username> or in the deprecated form --helm-username=<credentialsId>:<username>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
 		{"helm-password", "Specify password to use for Helm Repository authentication. Must be in the form --helm-password=<host>/<path>=<password> or in the deprecated form --helm-password=<credentialsId>:<password>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
 		{"helm-key-file", "Specify client certificate to use for Helm Repository authentication. Must be in the form --helm-key-file=<host>/<path>=<filePath> or in the deprecated form --helm-key-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},

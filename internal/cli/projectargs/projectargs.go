@@ -164,6 +164,9 @@ func (f *Flags) EngineOptions(fa *factory.Factory) (engine.Options, error) {
 	if d := fa.Getenv("KLUCTL_BASE_TMP_DIR"); d != "" {
 		o.ScratchDir = filepath.Join(d, "scratch")
 	}
+	if o.FetchGit, err = f.gitFetcher(fa); err != nil {
+		return o, err
+	}
 	o.Cluster = engine.ClusterFunc(func(ctx context.Context, kubeContext string) (*engine.Cluster, error) {
 		return f.connect(fa, kubeContext)
 	})
