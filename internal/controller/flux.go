@@ -59,6 +59,7 @@ func (f *fluxReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	}
 	if fkd.Spec.Suspend {
 		logger.Info("Reconciliation is suspended for this object")
+		r.metrics.gotk(fkd.Namespace, fkd.Name, fkd.Status.Conditions, true, 0)
 		return ctrl.Result{}, nil
 	}
 	start := time.Now()
@@ -70,6 +71,7 @@ func (f *fluxReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if perr := fr.flush(); perr != nil && err == nil {
 		err = perr
 	}
+	r.metrics.gotk(fkd.Namespace, fkd.Name, fkd.Status.Conditions, false, time.Since(start))
 	if err != nil {
 		next := fkd.Spec.GetRetryInterval()
 		if readyReasonOf(fkd.Status.Conditions) == v1alpha1.DependencyNotReadyReason {
@@ -350,6 +352,7 @@ func (f *fluxReconciler) finalize(ctx context.Context, fkd *v1alpha1.KluctlDeplo
 			logger.Info(fmt.Sprintf("deletion failed: %v", err))
 		}
 	}
+	r.metrics.forgetName(fkd.Namespace, fkd.Name)
 	patch := client.MergeFrom(fkd.DeepCopy())
 	controllerutil.RemoveFinalizer(fkd, v1alpha1.KluctlDeploymentFinalizer)
 	return ctrl.Result{}, r.client.Patch(ctx, fkd, patch, client.FieldOwner(r.opts.Name))

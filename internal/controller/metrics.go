@@ -112,21 +112,35 @@ func (m *metrics) command(kd *v1beta1.KluctlDeployment, sum *result.CommandResul
 // Ready condition's status (1 for it, 0 for the others), suspension and
 // duration.
 func (m *metrics) reconciled(kd *v1beta1.KluctlDeployment, d time.Duration) {
+	m.gotk(kd.Namespace, kd.Name, kd.Status.Conditions, kd.Spec.Suspend, d)
+}
+
+// gotk records the gotk_* metrics of a KluctlDeployment of either API
+// (Flux labels them by kind, name and namespace only); d 0 records no
+// duration (a suspended object).
+func (m *metrics) gotk(namespace, name string, conds []metav1.Condition, suspended bool, d time.Duration) {
 	status := string(metav1.ConditionUnknown)
-	if c := meta.FindStatusCondition(kd.Status.Conditions, v1beta1.ReadyCondition); c != nil {
+	if c := meta.FindStatusCondition(conds, v1beta1.ReadyCondition); c != nil {
 		status = string(c.Status)
 	}
 	for _, s := range []string{string(metav1.ConditionTrue), string(metav1.ConditionFalse), string(metav1.ConditionUnknown), "Deleted"} {
-		m.gotkCondition.WithLabelValues(gotkKind, kd.Name, kd.Namespace, v1beta1.ReadyCondition, s).Set(b2f(s == status))
+		m.gotkCondition.WithLabelValues(gotkKind, name, namespace, v1beta1.ReadyCondition, s).Set(b2f(s == status))
 	}
-	m.gotkSuspend.WithLabelValues(gotkKind, kd.Name, kd.Namespace).Set(b2f(kd.Spec.Suspend))
-	m.gotkDuration.WithLabelValues(gotkKind, kd.Name, kd.Namespace).Observe(d.Seconds())
+	m.gotkSuspend.WithLabelValues(gotkKind, name, namespace).Set(b2f(suspended))
+	if d > 0 {
+		m.gotkDuration.WithLabelValues(gotkKind, name, namespace).Observe(d.Seconds())
+	}
 }
 
 // forget drops the series of a deleted KluctlDeployment, so that a long
 // running controller does not keep them.
 func (m *metrics) forget(kd *v1beta1.KluctlDeployment) {
-	l := prometheus.Labels{"namespace": kd.Namespace, "name": kd.Name}
+	m.forgetName(kd.Namespace, kd.Name)
+}
+
+// forgetName drops every series of the KluctlDeployment namespace/name.
+func (m *metrics) forgetName(namespace, name string) {
+	l := prometheus.Labels{"namespace": namespace, "name": name}
 	for _, g := range []*prometheus.GaugeVec{m.lastObjectStatus, m.intervalSeconds, m.dryRun, m.prune, m.del, m.changed, m.deleted, m.orphans, m.errs, m.warnings, m.sourceSpec, m.gotkCondition, m.gotkSuspend} {
 		g.DeletePartialMatch(l)
 	}
