@@ -248,6 +248,23 @@ func TestDecodeKluctlMultiDeployment(t *testing.T) {
 	}
 }
 
+// TestDecodeKluctlMultiDeploymentTemplateMetadata: labels and annotations
+// sit next to spec in the template, where the original inlined its
+// ObjectMeta.
+func TestDecodeKluctlMultiDeploymentTemplateMetadata(t *testing.T) {
+	manifest := strings.Replace(microservicesDemoMulti, "  template:\n", "  template:\n    labels:\n      team: shop\n    annotations:\n      example.com/owner: ops\n", 1)
+	var got v1alpha1.KluctlMultiDeployment
+	if err := yaml.UnmarshalStrict([]byte(manifest), &got); err != nil {
+		t.Fatalf("strict decode: %v", err)
+	}
+	if diff := cmp.Diff(map[string]string{"team": "shop"}, got.Spec.Template.Labels); diff != "" {
+		t.Errorf("template labels (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"example.com/owner": "ops"}, got.Spec.Template.Annotations); diff != "" {
+		t.Errorf("template annotations (-want +got):\n%s", diff)
+	}
+}
+
 func TestDecodeRejectsUnknownFields(t *testing.T) {
 	tests := []struct {
 		name     string

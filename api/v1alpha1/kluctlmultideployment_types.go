@@ -17,17 +17,29 @@ type KluctlMultiDeploymentSpec struct {
 	TargetPattern string `json:"targetPattern"`
 
 	// Template is the KluctlDeployment to create per target. dependsOn,
-	// sourceRef, path and suspend come from this object and target is the
-	// matched name.
+	// sourceRef and path come from this object and target is the matched
+	// name. suspend stops the reconciliation of this object only, as in the
+	// original: the KluctlDeployments it created keep theirs (and keep
+	// being reconciled) until it is resumed.
 	// +required
 	Template KluctlMultiDeploymentTemplate `json:"template"`
 }
 
 // KluctlMultiDeploymentTemplate is the template of the created
-// KluctlDeployments. As in the original, the object metadata is inlined
-// next to spec (and, having no schema, pruned by the API server).
+// KluctlDeployments. As in the original, the object metadata sits next to
+// spec (template.labels, not template.metadata.labels). The original
+// inlined a whole ObjectMeta that its CRD had no schema for, so the API
+// server pruned it; here labels and annotations have a schema and are set
+// on each created KluctlDeployment.
 type KluctlMultiDeploymentTemplate struct {
-	metav1.ObjectMeta `json:",inline"`
+	// Labels are set on each created KluctlDeployment, next to
+	// flux.kluctl.io/kluctl-multi-deployment-name, which wins.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations are set on each created KluctlDeployment.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// Spec of the created KluctlDeployments.
 	// +required

@@ -43,6 +43,8 @@ type definition struct {
 
 // schema is the part of an OpenAPI schema the tests look at.
 type schema struct {
+	Type                  string            `json:"type"`
+	AdditionalProperties  *schema           `json:"additionalProperties"`
 	Properties            map[string]schema `json:"properties"`
 	Items                 *schema           `json:"items"`
 	Required              []string          `json:"required"`
@@ -198,6 +200,14 @@ func TestFluxKluctlDeploymentSchema(t *testing.T) {
 		}
 		if diff := cmp.Diff(prop.Default, tp.Default); diff != "" {
 			t.Errorf("%s default differs between KluctlDeployment and template (-kd +template):\n%s", name, diff)
+		}
+	}
+
+	// Labels and annotations of the created KluctlDeployments sit next to
+	// the template's spec, string maps (and so are not pruned).
+	for _, name := range []string{"labels", "annotations"} {
+		if got := md.at(t, "template", name); got.Type != "object" || got.AdditionalProperties == nil || got.AdditionalProperties.Type != "string" {
+			t.Errorf("template.%s: %+v, want an object of strings", name, got)
 		}
 	}
 

@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kluctl-go/kluctl/api/v1alpha1"
+	"github.com/kluctl-go/kluctl/internal/controller"
 )
 
 // previewProject is a project with one dynamic target per review-*
@@ -59,15 +62,20 @@ spec:
     name: preview
   targetPattern: "review-.*"
   template:
+    labels:
+      team: reviews
+    annotations:
+      example.com/owner: ops
     spec:
       interval: 2s
       prune: true
 `
 
 // TestFluxPreview: a KluctlMultiDeployment keeps one KluctlDeployment per
-// review-* branch of the project's repository. Pushing a branch deploys
-// its preview environment; deleting the branch deletes the
-// KluctlDeployment and, with prune, the environment's objects.
+// review-* branch of the project's repository, labelled and annotated as
+// its template says. Pushing a branch deploys its preview environment;
+// deleting the branch deletes the KluctlDeployment and, with prune, the
+// environment's objects. Suspending the multi deployment stops it alone.
 func TestFluxPreview(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -104,8 +112,15 @@ func TestFluxPreview(t *testing.T) {
 	if !strings.HasPrefix(kdA, "preview-review-a-") {
 		t.Errorf("the KluctlDeployment of review-a is named %s", kdA)
 	}
-	e.waitFor(kdA, "Ready", 2*time.Minute, isReady)
+	kd := e.waitFor(kdA, "Ready", 2*time.Minute, isReady)
 	e.waitConfigMap("preview-review-a", true)
+	wantLabels := map[string]string{"team": "reviews", controller.MultiDeploymentLabel: "preview"}
+	if diff := cmp.Diff(wantLabels, kd.Labels); diff != "" {
+		t.Errorf("labels of %s (-want +got):\n%s", kdA, diff)
+	}
+	if got := kd.Annotations["example.com/owner"]; got != "ops" {
+		t.Errorf("annotation example.com/owner of %s = %q, want the template's ops", kdA, got)
+	}
 
 	pushReview("review-b")
 	kdB := e.waitPreview("review-b")
@@ -128,7 +143,7 @@ func TestFluxPreview(t *testing.T) {
 	}
 	e.waitConfigMap("preview-review-a", false)
 	e.waitConfigMap("preview-review-b", true)
-	kd := e.waitFor(kdB, "still Ready", time.Minute, isReady)
+	kd = e.waitFor(kdB, "still Ready", time.Minute, isReady)
 	if kd.Spec.Target != "review-b" || !kd.Spec.Prune || kd.Spec.Interval.Duration != 2*time.Second {
 		t.Errorf("spec of the remaining KluctlDeployment: %+v", kd.Spec)
 	}
@@ -138,6 +153,90 @@ func TestFluxPreview(t *testing.T) {
 	if md.Status.TargetCount != 1 || len(md.Status.Targets) != 1 || md.Status.Targets[0].KluctlDeploymentName != kdB {
 		b, _ := json.MarshalIndent(md.Status, "", "  ")
 		t.Errorf("status of the multi deployment:\n%s", b)
+	}
+
+	e.suspendPreview(kdB, pushReview)
+}
+
+// suspendPreview: a suspended KluctlMultiDeployment, as in the original,
+// stops reconciling itself and nothing else. A pushed branch gets no
+// KluctlDeployment and a reconcile request is not handled, while the
+// existing KluctlDeployment stays unsuspended and keeps deploying. Once
+// resumed, the branch gets its KluctlDeployment, and a changed template
+// label and a removed template annotation reach every KluctlDeployment.
+func (e *env) suspendPreview(kdB string, pushReview func(string)) {
+	t := e.t
+	ctx := context.Background()
+	e.patchPreview(func(md *v1alpha1.KluctlMultiDeployment) { md.Spec.Suspend = true })
+	// Let a reconcile that started before the suspension end before the
+	// branch is there to be seen.
+	time.Sleep(3 * time.Second)
+	pushReview("review-c")
+	requested := time.Now().Format(time.RFC3339Nano)
+	e.patchPreview(func(md *v1alpha1.KluctlMultiDeployment) {
+		md.Annotations = map[string]string{v1alpha1.ReconcileRequestAnnotation: requested}
+	})
+	if err := e.cs.CoreV1().ConfigMaps("preview-review-b").Delete(ctx, "preview", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitConfigMap("preview-review-b", true) // the KluctlDeployment deploys on
+	// Several multi deployment intervals (2s) after the push and the
+	// request, which an unsuspended one acts on within seconds.
+	time.Sleep(10 * time.Second)
+	var md v1alpha1.KluctlMultiDeployment
+	if err := e.cl.Get(ctx, types.NamespacedName{Namespace: e.ns, Name: "preview"}, &md); err != nil {
+		t.Fatal(err)
+	}
+	if md.Status.LastHandledReconcileAt == requested || len(md.Status.Targets) != 1 {
+		b, _ := json.MarshalIndent(md.Status, "", "  ")
+		t.Errorf("the suspended multi deployment was reconciled; status:\n%s", b)
+	}
+	var l v1alpha1.KluctlDeploymentList
+	if err := e.cl.List(ctx, &l, client.InNamespace(e.ns)); err != nil {
+		t.Fatal(err)
+	}
+	for _, kd := range l.Items {
+		if kd.Spec.Target == "review-c" {
+			t.Errorf("the suspended multi deployment created %s for review-c", kd.Name)
+		}
+		if kd.Spec.Suspend {
+			t.Errorf("%s is suspended with its multi deployment", kd.Name)
+		}
+	}
+
+	e.patchPreview(func(md *v1alpha1.KluctlMultiDeployment) {
+		md.Spec.Suspend = false
+		md.Spec.Template.Labels = map[string]string{"team": "previews"}
+		md.Spec.Template.Annotations = nil
+	})
+	kdC := e.waitPreview("review-c")
+	e.waitFor(kdC, "Ready", 2*time.Minute, isReady)
+	e.waitConfigMap("preview-review-c", true)
+	for _, name := range []string{kdB, kdC} {
+		e.waitFor(name, "the changed template label and no annotation", time.Minute, func(kd *v1alpha1.KluctlDeployment) bool {
+			_, annotated := kd.Annotations["example.com/owner"]
+			return kd.Labels["team"] == "previews" && !annotated
+		})
+	}
+	if err := e.cl.Get(ctx, types.NamespacedName{Namespace: e.ns, Name: "preview"}, &md); err != nil {
+		t.Fatal(err)
+	}
+	if md.Status.LastHandledReconcileAt != requested {
+		t.Errorf("lastHandledReconcileAt after the resume = %q, want %q", md.Status.LastHandledReconcileAt, requested)
+	}
+}
+
+// patchPreview changes the preview KluctlMultiDeployment by a merge patch.
+func (e *env) patchPreview(change func(*v1alpha1.KluctlMultiDeployment)) {
+	e.t.Helper()
+	var md v1alpha1.KluctlMultiDeployment
+	if err := e.cl.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: "preview"}, &md); err != nil {
+		e.t.Fatal(err)
+	}
+	base := md.DeepCopy()
+	change(&md)
+	if err := e.cl.Patch(context.Background(), &md, client.MergeFrom(base)); err != nil {
+		e.t.Fatal(err)
 	}
 }
 

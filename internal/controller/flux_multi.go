@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,6 +103,9 @@ func (f *fluxMultiReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, nil
 	}
 	if md.Spec.Suspend {
+		// As in the original: nothing of md is reconciled (no target
+		// listed, no KluctlDeployment created, updated or deleted, no
+		// status written), and its KluctlDeployments go on as they are.
 		logger.Info("Reconciliation is suspended for this object")
 		return ctrl.Result{}, nil
 	}
@@ -269,11 +273,27 @@ func (f *fluxMultiReconciler) apply(ctx context.Context, md *v1alpha1.KluctlMult
 	return errors.Join(errs...)
 }
 
-// applyChild applies the KluctlDeployment of target: the template's spec,
-// the project location, dependsOn and suspend of md, and the target. The
-// template's timing falls back to md's where it is unset.
+// applyChild applies the KluctlDeployment of target (see
+// childDeployment) by server-side apply: what this controller set before
+// and no longer sets, such as a label removed from the template, goes.
 func (f *fluxMultiReconciler) applyChild(ctx context.Context, md *v1alpha1.KluctlMultiDeployment, name, target string) error {
 	r := f.r
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(childDeployment(md, name, target))
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	return r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(r.opts.Name+"-multi"), client.ForceOwnership)
+}
+
+// childDeployment is the KluctlDeployment md wants for target, named
+// name: the template's labels and annotations (MultiDeploymentLabel
+// wins), md as its controlling owner, the template's spec, md's project
+// location and dependsOn, and the target. The template's timing falls
+// back to md's where it is unset.
+func childDeployment(md *v1alpha1.KluctlMultiDeployment, name, target string) *v1alpha1.KluctlDeployment {
 	spec := v1alpha1.KluctlDeploymentSpec{
 		KluctlProjectSpec:            *md.Spec.KluctlProjectSpec.DeepCopy(),
 		KluctlDeploymentTemplateSpec: *md.Spec.Template.Spec.DeepCopy(),
@@ -293,6 +313,8 @@ func (f *fluxMultiReconciler) applyChild(ctx context.Context, md *v1alpha1.Kluct
 		TypeMeta: metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KluctlDeploymentKind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: md.Namespace,
+			Labels:      maps.Clone(md.Spec.Template.Labels),
+			Annotations: maps.Clone(md.Spec.Template.Annotations),
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KluctlMultiDeploymentKind,
 				Name: md.Name, UID: md.UID, Controller: new(true), BlockOwnerDeletion: new(true),
@@ -301,16 +323,12 @@ func (f *fluxMultiReconciler) applyChild(ctx context.Context, md *v1alpha1.Kluct
 		Spec: spec,
 	}
 	if len(validation.IsValidLabelValue(md.Name)) == 0 {
-		kd.Labels = map[string]string{MultiDeploymentLabel: md.Name}
+		if kd.Labels == nil {
+			kd.Labels = map[string]string{}
+		}
+		kd.Labels[MultiDeploymentLabel] = md.Name
 	}
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(kd)
-	if err != nil {
-		return err
-	}
-	u := &unstructured.Unstructured{Object: obj}
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	unstructured.RemoveNestedField(u.Object, "status")
-	return r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(r.opts.Name+"-multi"), client.ForceOwnership)
+	return kd
 }
 
 // ownedBy tells whether md is the controller of kd.

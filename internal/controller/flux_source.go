@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -29,7 +30,7 @@ type fluxSource struct {
 }
 
 // errSourceNotReady is a source without an artifact (yet).
-var errSourceNotReady = errors.New("source is not ready, artifact not found")
+var errSourceNotReady = errors.New("artifact not found")
 
 // sourceGVK is the kind a sourceRef names: GitRepository or Bucket, at
 // the given apiVersion or the one current Flux serves.
@@ -76,14 +77,29 @@ func (r *Reconciler) getFluxSourceRef(ctx context.Context, namespace string, ref
 	s.url, _, _ = unstructured.NestedString(u.Object, "spec", "url")
 	s.ref, _, _ = unstructured.NestedMap(u.Object, "spec", "ref")
 	s.secretRef, _, _ = unstructured.NestedString(u.Object, "spec", "secretRef", "name")
-	art, ok, _ := unstructured.NestedMap(u.Object, "status", "artifact")
-	if !ok {
-		return s, errSourceNotReady
-	}
-	str := func(k string) string { v, _ := art[k].(string); return v }
-	s.artifact = &fluxartifact.Ref{URL: str("url"), Revision: str("revision"), Digest: str("digest"), Checksum: str("checksum")}
-	if s.artifact.URL == "" {
-		return s, errSourceNotReady
+	if s.artifact, err = artifactOf(u); err != nil {
+		return s, fmt.Errorf("source '%s/%s/%s' is not ready: %w", ref.Kind, ns, ref.Name, err)
 	}
 	return s, nil
+}
+
+// artifactOf returns the artifact in the status of the source u, or an
+// error wrapping errSourceNotReady with what the source's Ready condition
+// says when it is not True (why source-controller has no artifact).
+func artifactOf(u *unstructured.Unstructured) (*fluxartifact.Ref, error) {
+	art, _, _ := unstructured.NestedMap(u.Object, "status", "artifact")
+	str := func(k string) string { v, _ := art[k].(string); return v }
+	if a := (fluxartifact.Ref{URL: str("url"), Revision: str("revision"), Digest: str("digest"), Checksum: str("checksum")}); a.URL != "" {
+		return &a, nil
+	}
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] != "Ready" || m["status"] == "True" {
+			continue
+		}
+		msg, _ := m["message"].(string)
+		return nil, fmt.Errorf("%w (Ready=%v, %v: %s)", errSourceNotReady, m["status"], m["reason"], strings.TrimRight(msg, ": "))
+	}
+	return nil, errSourceNotReady
 }

@@ -13,4 +13,8 @@
 //
 // The controller watches every namespace of its cluster, so start one per
 // cluster at a time.
+//
+// StartBucketServer runs an S3-compatible object store (gofakes3, in
+// memory) in the calling process on a loopback port, for Buckets of
+// provider generic; it can require the access key of the Bucket's secret.
 package fluxsim

@@ -170,21 +170,30 @@ func TestInstallCRDsTwiceKeepsTheSourceKindsEstablished(t *testing.T) {
 // second revision arrive within the wait.
 func waitForArtifact(ctx context.Context, t *testing.T, dc dynamic.Interface, ns, name, revision, requestedAt string) artifact {
 	t.Helper()
+	return waitForSource(ctx, t, dc, gitRepositories, ns, name, "a ready artifact of "+revision, func(a artifact) bool {
+		return a.Ready && a.Revision == revision && a.URL != "" && a.Digest != "" &&
+			(requestedAt == "" || a.LastHandled == requestedAt)
+	})
+}
+
+// waitForSource polls the source of resource gvr until ok holds for its
+// artifact, for at most 45s.
+func waitForSource(ctx context.Context, t *testing.T, dc dynamic.Interface, gvr schema.GroupVersionResource, ns, name, what string, ok func(artifact) bool) artifact {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	var last artifact
 	for {
-		obj, err := dc.Resource(gitRepositories).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+		obj, err := dc.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 		if err == nil {
 			last = artifactOf(obj)
-			if last.Ready && last.Revision == revision && last.URL != "" && last.Digest != "" &&
-				(requestedAt == "" || last.LastHandled == requestedAt) {
+			if ok(last) {
 				return last
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("GitRepository %s/%s: no ready artifact of %s: last seen %+v", ns, name, revision, last)
+			t.Fatalf("%s %s/%s: no %s: last seen %+v", gvr.Resource, ns, name, what, last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
