@@ -39,6 +39,8 @@ type Server struct {
 type Options struct {
 	// User and Password protect every repository; empty means no auth.
 	User, Password string
+	// Addr is the loopback address to listen on; empty picks a free port.
+	Addr string
 }
 
 // Start serves the bare repositories below root on a loopback port.
@@ -51,7 +53,11 @@ func Start(root string, opts Options) (*Server, error) {
 	if _, err := os.Stat(backend); err != nil {
 		return nil, fmt.Errorf("git http-backend not found: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
