@@ -33,7 +33,7 @@ func run() error {
 	password := flag.String("password", "", "password required for every request")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		return fmt.Errorf("usage: gitserve [-addr host:port] name=folder ...")
+		return fmt.Errorf("usage: gitserve [-addr host:port] name=folder [name=folder]")
 	}
 	root, err := os.MkdirTemp("", "gitserve-")
 	if err != nil {
