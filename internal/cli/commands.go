@@ -9,6 +9,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/diff"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/gitopscmd"
+	"github.com/kluctl-go/kluctl/internal/cli/helmpull"
 	"github.com/kluctl-go/kluctl/internal/cli/listtargets"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
@@ -26,4 +27,5 @@ func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(validate.NewCmd(f, nil))
 	root.AddCommand(controllercmd.NewCmd(f))
 	root.AddCommand(gitopscmd.NewCmd(f))
+	root.AddCommand(helmpull.NewCmd(f, nil))
 }

@@ -20,9 +20,6 @@ func (rc *run) prepare() error {
 	if spec.Decryption != nil {
 		return fmt.Errorf("spec.decryption: SOPS decryption is %w", errNotSupported)
 	}
-	if len(spec.Credentials.Oci) != 0 || len(spec.Credentials.Helm) != 0 || len(spec.HelmCredentials) != 0 {
-		return fmt.Errorf("spec.credentials.oci/helm: OCI and Helm credentials are %w", errNotSupported)
-	}
 	if len(spec.SourceOverrides) != 0 {
 		return fmt.Errorf("spec.sourceOverrides: source overrides are %w", errNotSupported)
 	}
@@ -95,6 +92,10 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 	}
 	if rc.includeAuth != nil {
 		opts.FetchGit = (&gitsource.Includes{Cache: rc.r.sources, Auth: rc.includeAuth}).Fetch
+	}
+	var err error
+	if opts.PullChart, err = rc.chartPuller(); err != nil {
+		return opts, err
 	}
 	if spec.Args != nil && len(spec.Args.Raw) != 0 {
 		if err := json.Unmarshal(spec.Args.Raw, &opts.Args); err != nil {

@@ -143,6 +143,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		ScratchDir:        scratch,
 		Inclusion:         &opts.Inclusion,
 		Concurrency:       opts.Concurrency,
+		PullChart:         opts.PullChart,
 	}
 	if t.Cluster != nil {
 		c := t.Cluster.Clients

@@ -8,6 +8,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/project"
 	"github.com/kluctl-go/kluctl/internal/prune"
 	"github.com/kluctl-go/kluctl/internal/render"
+	"github.com/kluctl-go/kluctl/internal/render/helm"
 )
 
 // Options select the project and target to load and tell the engine how to
@@ -72,6 +73,9 @@ type Options struct {
 	// release once the target is rendered. Nil makes git includes an
 	// error.
 	FetchGit func(ctx context.Context, url string, ref *project.GitRef) (src *project.RemoteSource, release func(), err error)
+	// PullChart pulls Helm charts that were not pre-pulled into
+	// .helm-charts; nil makes them an error.
+	PullChart func(ctx context.Context, cfg *helm.Config) (string, error)
 }
 
 // Cluster is a connection to the target's cluster.

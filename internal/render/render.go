@@ -36,6 +36,9 @@ type Options struct {
 	// Scope tells namespaced from cluster-scoped kinds; nil means the
 	// built-in list (offline).
 	Scope *k8s.Scope
+	// PullChart pulls Helm charts that were not pre-pulled (see
+	// helm.RenderOptions.PullChart).
+	PullChart func(ctx context.Context, cfg *helm.Config) (string, error)
 }
 
 // Render renders every item of the project that the inclusion selects;
@@ -261,6 +264,7 @@ func renderHelmCharts(ctx context.Context, p *project.Project, it *project.Item,
 			ValuesFile:  values,
 			KubeVersion: opts.KubernetesVersion,
 			APIVersions: opts.APIVersions,
+			PullChart:   opts.PullChart,
 		})
 		return err
 	})

@@ -20,8 +20,11 @@ type CompatFlags struct {
 	LocalOciOverrides      []string
 
 	GitUsername, GitPassword, GitSSHKeyFile, GitSSHKnownHostsFile, GitCAFile []string
-	// Credentials are the Helm and registry credential flags.
-	Credentials []string
+
+	HelmUsername, HelmPassword, HelmKeyFile, HelmCertFile, HelmCAFile, HelmInsecure, HelmCreds []string
+
+	RegistryUsername, RegistryPassword, RegistryIdentityToken, RegistryToken, RegistryCreds []string
+	RegistryKeyFile, RegistryCertFile, RegistryCAFile, RegistryPlainHTTP, RegistryInsecure  []string
 }
 
 // AddProjectCompatFlags registers --git-cache-update-interval and the
@@ -44,25 +47,21 @@ func (c *CompatFlags) AddCredentialFlags(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.GitSSHKeyFile, "git-ssh-key-file", nil, "Specify SSH key to use for Git authentication. Must be in the form --git-ssh-key-file=<host>/<path>=<filePath>.")
 	fl.StringArrayVar(&c.GitSSHKnownHostsFile, "git-ssh-known-hosts-file", nil, "Specify known_hosts file to use for Git authentication. Must be in the form --git-ssh-known-hosts-file=<host>/<path>=<filePath>.")
 	fl.StringArrayVar(&c.GitCAFile, "git-ca-file", nil, "Specify CA bundle to use for https verification. Must be in the form --git-ca-file=<registry>/<repo>=<filePath>.")
-	for _, f := range []struct{ name, help string }{
-		{"helm-username", "Specify username to use for Helm Repository authentication. Must be in the form --helm-username=<host>/<path>=<username> or in the deprecated form --helm-username=<credentialsId>:<username>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-password", "Specify password to use for Helm Repository authentication. Must be in the form --helm-password=<host>/<path>=<password> or in the deprecated form --helm-password=<credentialsId>:<password>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-key-file", "Specify client certificate to use for Helm Repository authentication. Must be in the form --helm-key-file=<host>/<path>=<filePath> or in the deprecated form --helm-key-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-cert-file", "Specify key to use for Helm Repository authentication. Must be in the form --helm-cert-file=<host>/<path>=<filePath> or in the deprecated form --helm-cert-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-ca-file", "Specify ca bundle certificate to use for Helm Repository authentication. Must be in the form --helm-ca-file=<host>/<path>=<filePath> or in the deprecated form --helm-ca-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-insecure-skip-tls-verify", "Controls skipping of TLS verification. Must be in the form --helm-insecure-skip-tls-verify=<host>/<path> or in the deprecated form --helm-insecure-skip-tls-verify=<credentialsId>, where <credentialsId> must match the id specified in the helm-chart.yaml."},
-		{"helm-creds", "This is a shortcut to --helm-username and --helm-password. Must be in the form --helm-creds=<host>/<path>=<username>:<password>, which specifies the username and password for the same repository."},
-		{"registry-username", "Specify username to use for OCI authentication. Must be in the form --registry-username=<registry>/<repo>=<username>."},
-		{"registry-password", "Specify password to use for OCI authentication. Must be in the form --registry-password=<registry>/<repo>=<password>."},
-		{"registry-identity-token", "Specify identity token to use for OCI authentication. Must be in the form --registry-identity-token=<registry>/<repo>=<identity-token>."},
-		{"registry-token", "Specify registry token to use for OCI authentication. Must be in the form --registry-token=<registry>/<repo>=<token>."},
-		{"registry-creds", "This is a shortcut to --registry-username, --registry-password and --registry-token. It can be specified in two different forms. The first one is --registry-creds=<registry>/<repo>=<username>:<password>, which specifies the username and password for the same registry. The second form is --registry-creds=<registry>/<repo>=<token>, which specifies a JWT token for the specified registry."},
-		{"registry-key-file", "Specify key to use for OCI authentication. Must be in the form --registry-key-file=<registry>/<repo>=<filePath>."},
-		{"registry-cert-file", "Specify certificate to use for OCI authentication. Must be in the form --registry-cert-file=<registry>/<repo>=<filePath>."},
-		{"registry-ca-file", "Specify CA bundle to use for https verification. Must be in the form --registry-ca-file=<registry>/<repo>=<filePath>."},
-		{"registry-plain-http", "Forces the use of http (no TLS). Must be in the form --registry-plain-http=<registry>/<repo>."},
-		{"registry-insecure-skip-tls-verify", "Controls skipping of TLS verification. Must be in the form --registry-insecure-skip-tls-verify=<registry>/<repo>."},
-	} {
-		fl.StringArrayVar(&c.Credentials, f.name, nil, f.help)
-	}
+	fl.StringArrayVar(&c.HelmUsername, "helm-username", nil, "Specify username to use for Helm Repository authentication. Must be in the form --helm-username=<host>/<path>=<username> or in the deprecated form --helm-username=<credentialsId>:<username>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmPassword, "helm-password", nil, "Specify password to use for Helm Repository authentication. Must be in the form --helm-password=<host>/<path>=<password> or in the deprecated form --helm-password=<credentialsId>:<password>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmKeyFile, "helm-key-file", nil, "Specify client certificate to use for Helm Repository authentication. Must be in the form --helm-key-file=<host>/<path>=<filePath> or in the deprecated form --helm-key-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmCertFile, "helm-cert-file", nil, "Specify key to use for Helm Repository authentication. Must be in the form --helm-cert-file=<host>/<path>=<filePath> or in the deprecated form --helm-cert-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmCAFile, "helm-ca-file", nil, "Specify ca bundle certificate to use for Helm Repository authentication. Must be in the form --helm-ca-file=<host>/<path>=<filePath> or in the deprecated form --helm-ca-file=<credentialsId>:<filePath>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmInsecure, "helm-insecure-skip-tls-verify", nil, "Controls skipping of TLS verification. Must be in the form --helm-insecure-skip-tls-verify=<host>/<path> or in the deprecated form --helm-insecure-skip-tls-verify=<credentialsId>, where <credentialsId> must match the id specified in the helm-chart.yaml.")
+	fl.StringArrayVar(&c.HelmCreds, "helm-creds", nil, "This is a shortcut to --helm-username and --helm-password. Must be in the form --helm-creds=<host>/<path>=<username>:<password>, which specifies the username and password for the same repository.")
+	fl.StringArrayVar(&c.RegistryUsername, "registry-username", nil, "Specify username to use for OCI authentication. Must be in the form --registry-username=<registry>/<repo>=<username>.")
+	fl.StringArrayVar(&c.RegistryPassword, "registry-password", nil, "Specify password to use for OCI authentication. Must be in the form --registry-password=<registry>/<repo>=<password>.")
+	fl.StringArrayVar(&c.RegistryIdentityToken, "registry-identity-token", nil, "Specify identity token to use for OCI authentication. Must be in the form --registry-identity-token=<registry>/<repo>=<identity-token>.")
+	fl.StringArrayVar(&c.RegistryToken, "registry-token", nil, "Specify registry token to use for OCI authentication. Must be in the form --registry-token=<registry>/<repo>=<token>.")
+	fl.StringArrayVar(&c.RegistryCreds, "registry-creds", nil, "This is a shortcut to --registry-username, --registry-password and --registry-token. It can be specified in two different forms. The first one is --registry-creds=<registry>/<repo>=<username>:<password>, which specifies the username and password for the same registry. The second form is --registry-creds=<registry>/<repo>=<token>, which specifies a JWT token for the specified registry.")
+	fl.StringArrayVar(&c.RegistryKeyFile, "registry-key-file", nil, "Specify key to use for OCI authentication. Must be in the form --registry-key-file=<registry>/<repo>=<filePath>.")
+	fl.StringArrayVar(&c.RegistryCertFile, "registry-cert-file", nil, "Specify certificate to use for OCI authentication. Must be in the form --registry-cert-file=<registry>/<repo>=<filePath>.")
+	fl.StringArrayVar(&c.RegistryCAFile, "registry-ca-file", nil, "Specify CA bundle to use for https verification. Must be in the form --registry-ca-file=<registry>/<repo>=<filePath>.")
+	fl.StringArrayVar(&c.RegistryPlainHTTP, "registry-plain-http", nil, "Forces the use of http (no TLS). Must be in the form --registry-plain-http=<registry>/<repo>.")
+	fl.StringArrayVar(&c.RegistryInsecure, "registry-insecure-skip-tls-verify", nil, "Controls skipping of TLS verification. Must be in the form --registry-insecure-skip-tls-verify=<registry>/<repo>.")
 }

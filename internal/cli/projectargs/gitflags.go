@@ -148,7 +148,7 @@ func (f *Flags) gitCredentials(fa *factory.Factory) (gitsource.Credentials, erro
 	for _, k := range order {
 		entries = append(entries, byKey[k])
 	}
-	for _, set := range envSets(fa.Getenv, "KLUCTL_GIT") {
+	for _, set := range envCredSets(fa.Getenv, "KLUCTL_GIT", []string{"HOST", "PATH", "PATH_PREFIX", "USERNAME", "PASSWORD", "SSH_KEY", "CA_BUNDLE"}) {
 		if set["HOST"] == "" {
 			continue
 		}
@@ -203,11 +203,10 @@ func (f *Flags) gitCredentials(fa *factory.Factory) (gitsource.Credentials, erro
 	return out, nil
 }
 
-// envSets reads the variable sets PREFIX_<KEY> and PREFIX_<idx>_<KEY>, as
-// the original's KLUCTL_GIT_0_HOST style: the unnumbered set first, then by
-// index (0 to 99).
-func envSets(getenv func(string) string, prefix string) []map[string]string {
-	keys := []string{"HOST", "PATH", "PATH_PREFIX", "USERNAME", "PASSWORD", "SSH_KEY", "CA_BUNDLE"}
+// envCredSets reads the variable sets PREFIX_<KEY> and PREFIX_<idx>_<KEY>
+// of keys, as the original's KLUCTL_GIT_0_HOST style: the unnumbered set
+// first, then by index (0 to 99).
+func envCredSets(getenv func(string) string, prefix string, keys []string) []map[string]string {
 	read := func(p string) map[string]string {
 		m := map[string]string{}
 		for _, k := range keys {

@@ -40,7 +40,7 @@ func (e *ChartNotPulledError) Error() string {
 		return fmt.Sprintf("%s: helm chart %s was pre-pulled with version %s but version %s is wanted in %s: run 'kluctl helm-pull'",
 			e.ChartFile, e.Chart, e.PulledVersion, e.Version, e.Dir)
 	case e.SkipPrePull:
-		return fmt.Sprintf("%s: helm chart %s %s has skipPrePull set and is not in %s; pulling charts while rendering is not supported: remove skipPrePull and run 'kluctl helm-pull'",
+		return fmt.Sprintf("%s: helm chart %s %s has skipPrePull set and is not in %s, and charts can not be pulled here",
 			e.ChartFile, e.Chart, e.Version, e.Dir)
 	}
 	return fmt.Sprintf("%s: helm chart %s %s has not been pre-pulled into %s: run 'kluctl helm-pull'",

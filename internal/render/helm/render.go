@@ -50,6 +50,9 @@ type RenderOptions struct {
 	// DefaultNamespace is the release namespace when helm-chart.yaml has
 	// none; empty means "default", as in Kluctl.
 	DefaultNamespace string
+	// PullChart pulls a chart that is not in .helm-charts (into a shared
+	// cache) and returns its folder; nil makes such a chart an error.
+	PullChart func(ctx context.Context, cfg *Config) (string, error)
 }
 
 // dirs returns the cleaned absolute project root and source folder.
@@ -125,6 +128,10 @@ func FindValuesFile(dir string) (string, error) {
 
 func render(ctx context.Context, cfg *Config, opts RenderOptions) ([]byte, error) {
 	dir, err := LocateChart(cfg, opts)
+	var notPulled *ChartNotPulledError
+	if errors.As(err, &notPulled) && notPulled.PulledVersion == "" && opts.PullChart != nil {
+		dir, err = opts.PullChart(ctx, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}

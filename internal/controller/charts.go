@@ -1,0 +1,135 @@
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kluctl-go/kluctl/internal/chartpull"
+	"github.com/kluctl-go/kluctl/internal/gitsource"
+	"github.com/kluctl-go/kluctl/internal/render/helm"
+)
+
+// chartPuller builds the puller of the run's Helm and OCI credentials
+// (spec.credentials.helm, spec.credentials.oci and the deprecated
+// spec.helmCredentials) and returns the engine's PullChart. Charts that
+// were not pre-pulled are cached per set of credentials, so that a chart
+// pulled with one deployment's credentials is never served to another.
+func (rc *run) chartPuller() (func(context.Context, *helm.Config) (string, error), error) {
+	spec := &rc.kd.Spec
+	h := sha256.New()
+	var hc chartpull.HelmCredentials
+	for i, c := range spec.Credentials.Helm {
+		d, err := rc.secretData(c.SecretRef.Name, h)
+		if err != nil {
+			return nil, fmt.Errorf("spec.credentials.helm[%d]: %w", i, err)
+		}
+		e := &chartpull.HelmCredential{Host: c.Host, Path: c.Path}
+		fillHelm(e, d)
+		hc = append(hc, e)
+	}
+	for i, c := range spec.HelmCredentials {
+		d, err := rc.secretData(c.SecretRef.Name, h)
+		if err != nil {
+			return nil, fmt.Errorf("spec.helmCredentials[%d]: %w", i, err)
+		}
+		e := &chartpull.HelmCredential{CredentialsID: string(d["credentialsId"])}
+		if raw := string(d["url"]); raw != "" {
+			u, err := url.Parse(raw)
+			if err != nil {
+				return nil, fmt.Errorf("spec.helmCredentials[%d]: url: %w", i, err)
+			}
+			e.Host, e.Path = u.Host, strings.Trim(u.Path, "/")
+		} else if e.CredentialsID == "" {
+			return nil, fmt.Errorf("spec.helmCredentials[%d]: secret %s must at least contain 'credentialsId' or 'url'", i, c.SecretRef.Name)
+		}
+		fillHelm(e, d)
+		hc = append(hc, e)
+	}
+	var oc chartpull.RegistryCredentials
+	for i, c := range spec.Credentials.Oci {
+		d, err := rc.secretData(c.SecretRef.Name, h)
+		if err != nil {
+			return nil, fmt.Errorf("spec.credentials.oci[%d]: %w", i, err)
+		}
+		e := &chartpull.RegistryCredential{Host: c.Registry, Repository: c.Repository,
+			Username: string(d["username"]), Password: string(d["password"]),
+			Token: string(d["token"]), IdentityToken: string(d["identityToken"])}
+		e.TLS = tlsOf(d)
+		e.PlainHTTP = boolOf(d, "plainHttp")
+		oc = append(oc, e)
+	}
+	p, err := chartpull.New(chartpull.Options{
+		Helm: hc, Registry: oc, Secret: rc.addSecret,
+		FetchGit: (&gitsource.Includes{Cache: rc.r.sources, Auth: rc.includeAuth}).Fetch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	key := "public"
+	if len(hc)+len(oc) != 0 {
+		key = hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	dir := filepath.Join(rc.r.opts.SourceDir, "helm-charts", key)
+	return func(ctx context.Context, cfg *helm.Config) (string, error) { return p.Cached(ctx, cfg, dir) }, nil
+}
+
+// secretData reads a Secret of the deployment's namespace, adds its
+// values to the masked secrets and its content to h.
+func (rc *run) secretData(name string, h interface{ Write([]byte) (int, error) }) (map[string][]byte, error) {
+	var sec corev1.Secret
+	if err := rc.r.apiReader.Get(rc.ctx, types.NamespacedName{Namespace: rc.kd.Namespace, Name: name}, &sec); err != nil {
+		return nil, fmt.Errorf("failed to get secret '%s': %w", name, err)
+	}
+	keys := make([]string, 0, len(sec.Data))
+	for k := range sec.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(h, "%s\x00", name)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%x\x00", k, sec.Data[k])
+		switch k {
+		case "password", "token", "identityToken", "key", "keyFile":
+			rc.addSecret(string(sec.Data[k]))
+		}
+	}
+	return sec.Data, nil
+}
+
+func fillHelm(e *chartpull.HelmCredential, d map[string][]byte) {
+	e.Username, e.Password = string(d["username"]), string(d["password"])
+	e.TLS = tlsOf(d)
+	e.PassCredentialsAll = boolOf(d, "passCredentialsAll")
+}
+
+// tlsOf reads the TLS keys of a credentials Secret (the original's names:
+// cert/certFile, key/keyFile, ca/caFile, insecure/insecureSkipTlsVerify).
+func tlsOf(d map[string][]byte) chartpull.TLS {
+	first := func(keys ...string) []byte {
+		for _, k := range keys {
+			if v, ok := d[k]; ok {
+				return v
+			}
+		}
+		return nil
+	}
+	return chartpull.TLS{
+		CertPEM: first("cert", "certFile"), KeyPEM: first("key", "keyFile"), CAPEM: first("ca", "caFile"),
+		InsecureSkipTLSVerify: boolOf(d, "insecure") || boolOf(d, "insecureSkipTlsVerify"),
+	}
+}
+
+func boolOf(d map[string][]byte, k string) bool {
+	b, _ := strconv.ParseBool(string(d[k]))
+	return b
+}
