@@ -341,3 +341,56 @@ func TestRenderPullsChartsIntoTheCache(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestHelmPullGitChartAndCredentialsID: a chart from a private git
+// repository (with the git credentials) and a chart whose helm-chart.yaml
+// names a credentialsId (the deprecated --helm-creds form <id>:<value> is
+// not it; --helm-username=<id>:<user> is).
+func TestHelmPullGitChartAndCredentialsID(t *testing.T) {
+	e := newIncludeEnv(t)
+	chartFiles := map[string][]byte{
+		"charts/demo/Chart.yaml":        []byte("apiVersion: v2\nname: demo\nversion: 0.1.0\n"),
+		"charts/demo/templates/cm.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n  namespace: default\ndata:\n  from: git\n"),
+	}
+	commit, err := e.srv.Commit("chart-repo", "main", chartFiles, "chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Tag("chart-repo", "v0.1.0", commit); err != nil {
+		t.Fatal(err)
+	}
+	dir := chartProject(t, fmt.Sprintf("  git:\n    url: %s\n    ref:\n      tag: v0.1.0\n    subDir: charts/demo\n  releaseName: demo\n", e.srv.URL("chart-repo")))
+	env := isolatedEnv(t)
+	gitCreds := []string{"--git-username=" + e.host + "/chart-repo*=" + includeUser, "--git-password=" + e.host + "/chart-repo*=" + includePassword}
+	res := kluctltest.Run(t, env, append([]string{"helm-pull", "--project-dir", dir}, gitCreds...)...)
+	if res.Code != 0 {
+		t.Fatalf("helm-pull: exit %d: %s", res.Code, res.Stderr)
+	}
+	host, port, _ := strings.Cut(e.host, ":")
+	pulled := filepath.Join(dir, ".helm-charts", "git_http_"+port+"_"+host, "chart-repo", "charts", "demo", "refs", "tags", "v0.1.0")
+	files := readTree(t, pulled)
+	if files["Chart.yaml"] != string(chartFiles["charts/demo/Chart.yaml"]) || !strings.Contains(files[".git-info.yaml"], commit) {
+		t.Errorf("pulled git chart in %s: %v", pulled, files)
+	}
+	if got := cmData(t, mustRenderEnv(t, env, dir), "default", "demo")["from"]; got != "git" {
+		t.Errorf("rendered from = %v", got)
+	}
+
+	repo, err := chartserver.StartRepo(chartserver.RepoOptions{User: chartUser, Password: chartPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = repo.Close() })
+	if err := repo.Add("stable", demoChart(t, "1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	dir = chartProject(t, fmt.Sprintf("  repo: %s\n  chartName: demo\n  chartVersion: 1.0.0\n  releaseName: demo\n  credentialsId: private\n", repo.URL("stable")))
+	res = kluctltest.Run(t, env, "helm-pull", "--project-dir", dir)
+	if res.Code == 0 || !strings.Contains(res.Stderr, `credentialsId "private"`) {
+		t.Errorf("credentialsId without credentials: exit %d: %s", res.Code, res.Stderr)
+	}
+	res = kluctltest.Run(t, env, "helm-pull", "--project-dir", dir, "--helm-username=private:"+chartUser, "--helm-password=private:"+chartPassword)
+	if res.Code != 0 {
+		t.Fatalf("helm-pull with credentialsId: exit %d: %s", res.Code, res.Stderr)
+	}
+}
