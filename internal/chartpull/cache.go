@@ -30,6 +30,9 @@ func (p *Puller) Cached(ctx context.Context, cfg *helm.Config, cacheDir string) 
 		return "", &Error{ChartFile: cfg.File, Chart: cfg.Name(), Version: cfg.Version(), Err: err}
 	}
 	defer unlock()
+	// The lock's time is the version's last use, for PruneCache.
+	now := time.Now()
+	_ = os.Chtimes(dir+".lock", now, now)
 	if upToDate(cfg, dir) {
 		return dir, nil
 	}
@@ -77,4 +80,29 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// PruneCache removes the chart versions below cacheDir that were not used
+// for maxAge (and that no process is pulling), so that a long-running
+// process keeps the cache bounded.
+func PruneCache(cacheDir string, maxAge time.Duration) {
+	_ = filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".lock" {
+			return nil
+		}
+		st, err := os.Stat(p)
+		if err != nil || time.Since(st.ModTime()) < maxAge {
+			return nil
+		}
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(p[:len(p)-len(".lock")])
+			_ = os.Remove(p)
+		}
+		return nil
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -79,8 +80,28 @@ func (rc *run) chartPuller() (func(context.Context, *helm.Config) (string, error
 	if len(hc)+len(oc) != 0 {
 		key = hex.EncodeToString(h.Sum(nil))[:16]
 	}
-	dir := filepath.Join(rc.r.opts.SourceDir, "helm-charts", key)
+	rc.r.pruneCharts()
+	dir := filepath.Join(rc.r.chartsDir(), key)
 	return func(ctx context.Context, cfg *helm.Config) (string, error) { return p.Cached(ctx, cfg, dir) }, nil
+}
+
+// chartCacheMaxAge is how long a cached chart version stays unused.
+const chartCacheMaxAge = 7 * 24 * time.Hour
+
+func (r *Reconciler) chartsDir() string { return filepath.Join(r.opts.SourceDir, "helm-charts") }
+
+// pruneCharts removes cached chart versions unused for chartCacheMaxAge,
+// at most once an hour (by the reconcile that finds it due).
+func (r *Reconciler) pruneCharts() {
+	r.mu.Lock()
+	due := time.Since(r.chartsPruned) > time.Hour
+	if due {
+		r.chartsPruned = time.Now()
+	}
+	r.mu.Unlock()
+	if due {
+		chartpull.PruneCache(r.chartsDir(), chartCacheMaxAge)
+	}
 }
 
 // secretData reads a Secret of the deployment's namespace, adds its

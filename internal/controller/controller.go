@@ -84,6 +84,8 @@ type Reconciler struct {
 	results *results.Store
 	// artifacts caches Flux source artifacts (nil without the flux API).
 	artifacts *fluxartifact.Cache
+	// chartsPruned is when the chart cache was last pruned.
+	chartsPruned time.Time
 }
 
 // defaultTimeout bounds a reconcile without spec.timeout.
