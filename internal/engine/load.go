@@ -81,26 +81,34 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		Debug:          func(msg string) { em.debug("%s", msg) },
 		OpenTargetRepo: opts.OpenTargetRepo,
 	}
+	// Remote includes are released once the target is rendered.
+	var mu sync.Mutex
+	var releases []func()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range releases {
+			r()
+		}
+	}()
+	keep := func(src *project.RemoteSource, release func(), err error) (*project.RemoteSource, error) {
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		releases = append(releases, release)
+		mu.Unlock()
+		em.debug("include %s at %s", src.URL, src.Commit)
+		return src, nil
+	}
 	if opts.FetchGit != nil {
-		var mu sync.Mutex
-		var releases []func()
-		defer func() {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, r := range releases {
-				r()
-			}
-		}()
 		lopts.FetchGit = func(ctx context.Context, url string, ref *project.GitRef) (*project.RemoteSource, error) {
-			src, release, err := opts.FetchGit(ctx, url, ref)
-			if err != nil {
-				return nil, err
-			}
-			mu.Lock()
-			releases = append(releases, release)
-			mu.Unlock()
-			em.debug("git include %s at %s", src.URL, src.Commit)
-			return src, nil
+			return keep(opts.FetchGit(ctx, url, ref))
+		}
+	}
+	if opts.FetchOCI != nil {
+		lopts.FetchOCI = func(ctx context.Context, url string, ref *project.OciRef) (*project.RemoteSource, error) {
+			return keep(opts.FetchOCI(ctx, url, ref))
 		}
 	}
 	t := &Target{em: em, opts: opts, loadedAt: time.Now()}

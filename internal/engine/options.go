@@ -73,6 +73,8 @@ type Options struct {
 	// release once the target is rendered. Nil makes git includes an
 	// error.
 	FetchGit func(ctx context.Context, url string, ref *project.GitRef) (src *project.RemoteSource, release func(), err error)
+	// FetchOCI fetches the artifact of an OCI include; as FetchGit.
+	FetchOCI func(ctx context.Context, url string, ref *project.OciRef) (src *project.RemoteSource, release func(), err error)
 	// PullChart pulls Helm charts that were not pre-pulled into
 	// .helm-charts; nil makes them an error.
 	PullChart func(ctx context.Context, cfg *helm.Config) (string, error)

@@ -36,11 +36,30 @@ type ItemConfig struct {
 	Args                 Values           `json:"args,omitempty"`
 }
 
-// OciInclude is an OCI include of a deployment item.
+// OciInclude is an OCI include of a deployment item:
+// `oci: {url: oci://registry/repo, ref: {tag|digest}, subDir}`.
 type OciInclude struct {
-	URL    string `json:"url"`
-	Ref    Values `json:"ref,omitempty"`
-	SubDir string `json:"subDir,omitempty"`
+	URL    string  `json:"url"`
+	Ref    *OciRef `json:"ref,omitempty"`
+	SubDir string  `json:"subDir,omitempty"`
+}
+
+// OciRef selects the artifact of an OCI include: a tag or a digest; none
+// means the tag "latest".
+type OciRef struct {
+	Tag    string `json:"tag,omitempty"`
+	Digest string `json:"digest,omitempty"`
+}
+
+// String describes the ref for messages.
+func (r *OciRef) String() string {
+	switch {
+	case r == nil || (r.Tag == "" && r.Digest == ""):
+		return "tag latest"
+	case r.Digest != "":
+		return "digest " + r.Digest
+	}
+	return "tag " + r.Tag
 }
 
 // ObjectSelector names objects in waitReadinessObjects and deleteObjects.

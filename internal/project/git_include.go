@@ -106,6 +106,10 @@ type RemoteSource struct {
 	URL, Commit string
 }
 
+// FetchOCIFunc fetches the artifact url at ref for an OCI include and
+// returns its unpacked files; as FetchGitFunc.
+type FetchOCIFunc func(ctx context.Context, url string, ref *OciRef) (*RemoteSource, error)
+
 // FetchGitFunc fetches the repository url at ref for a git include. The
 // caller of Load keeps the returned folders alive until it is done with
 // the project.
@@ -120,7 +124,11 @@ type IncludeError struct {
 }
 
 func (e *IncludeError) Error() string {
-	return fmt.Sprintf("%s: %s: git include of %s (%s): %v", e.Path, e.Field, e.URL, e.Ref, e.Err)
+	kind := "git"
+	if strings.HasSuffix(e.Field, ".oci") {
+		kind = "oci"
+	}
+	return fmt.Sprintf("%s: %s: %s include of %s (%s): %v", e.Path, e.Field, kind, e.URL, e.Ref, e.Err)
 }
 
 func (e *IncludeError) Unwrap() error { return e.Err }

@@ -43,6 +43,9 @@ type LoadOptions struct {
 	// FetchGit fetches the repositories of git includes; nil makes a git
 	// include an error.
 	FetchGit FetchGitFunc
+	// FetchOCI fetches the artifacts of OCI includes; nil makes an OCI
+	// include an error.
+	FetchOCI FetchOCIFunc
 }
 
 // Project is a loaded project for one target.
@@ -145,7 +148,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	vars := NewVars()
 	vars.Set("target", p.Target.Vars)
 	vars.Set("args", p.Target.Args)
-	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug, fetchGit: opts.FetchGit}
+	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug, fetchGit: opts.FetchGit, fetchOCI: opts.FetchOCI}
 	if err := l.loadProject(ctx, vars, root, nil); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ type treeLoader struct {
 	stack    []string
 	debug    func(string)
 	fetchGit FetchGitFunc
+	fetchOCI FetchOCIFunc
 }
 
 // parentInfo is what an included project inherits.
@@ -122,7 +123,13 @@ func (l *treeLoader) loadProject(ctx context.Context, parentVars *Vars, dir stri
 				return err
 			}
 		case item.Oci != nil:
-			return &FileError{Path: cfgPath, Field: field + ".oci", Err: fmt.Errorf("oci includes are not supported by this version of kluctl")}
+			src, incDir, err := l.fetchOCIInclude(ctx, cfgPath, field+".oci", item.Oci)
+			if err != nil {
+				return err
+			}
+			if err := l.loadInclude(ctx, vars, item, searchDirs, cfgPath, incDir, &parentInfo{parent: me, include: item, src: src}); err != nil {
+				return err
+			}
 		default:
 			it := &Item{Config: item, SearchDirs: searchDirs}
 			if item.Path != nil {
@@ -270,6 +277,9 @@ func validateItems(cfgPath string, cfg *DeploymentConfig) error {
 		}
 		if kinds == 0 && !it.Barrier && len(it.DeleteObjects) == 0 && len(it.WaitReadinessObjects) == 0 {
 			return &FileError{Path: cfgPath, Field: field, Err: fmt.Errorf("item needs one of path, include, git, oci, barrier, deleteObjects or waitReadinessObjects")}
+		}
+		if it.Oci != nil && it.Oci.Ref != nil && it.Oci.Ref.Tag != "" && it.Oci.Ref.Digest != "" {
+			return &FileError{Path: cfgPath, Field: field + ".oci.ref", Err: fmt.Errorf("only one of tag and digest may be set")}
 		}
 		if it.Git != nil && it.Git.Ref != nil {
 			if err := it.Git.Ref.check(); err != nil {

@@ -36,22 +36,46 @@ func (l *treeLoader) fetchGitInclude(ctx context.Context, cfgPath, field string,
 	if err != nil {
 		return nil, "", &IncludeError{Path: cfgPath, Field: field, URL: safeURL, Ref: g.Ref.String(), Err: err}
 	}
+	return l.remoteSource(cfgPath, field, safeURL, g.Ref.String(), g.SubDir, src)
+}
+
+// fetchOCIInclude fetches the artifact of an OCI include and returns it
+// as a source and the included folder (its subDir) inside it.
+func (l *treeLoader) fetchOCIInclude(ctx context.Context, cfgPath, field string, o *OciInclude) (*itemSource, string, error) {
+	safeURL := redactURL(o.URL)
+	if !strings.HasPrefix(o.URL, "oci://") {
+		return nil, "", &FileError{Path: cfgPath, Field: field + ".url", Err: fmt.Errorf("%q is not an oci:// URL", safeURL)}
+	}
+	if l.fetchOCI == nil {
+		return nil, "", &FileError{Path: cfgPath, Field: field, Err: errors.New("oci includes can not be fetched here")}
+	}
+	l.debug(fmt.Sprintf("fetching oci include %s (%s)", safeURL, o.Ref.String()))
+	src, err := l.fetchOCI(ctx, o.URL, o.Ref)
+	if err != nil {
+		return nil, "", &IncludeError{Path: cfgPath, Field: field, URL: safeURL, Ref: o.Ref.String(), Err: err}
+	}
+	return l.remoteSource(cfgPath, field, safeURL, o.Ref.String(), o.SubDir, src)
+}
+
+// remoteSource registers a fetched repository or artifact and returns it
+// with the included folder subDir inside it.
+func (l *treeLoader) remoteSource(cfgPath, field, safeURL, ref, subDir string, src *RemoteSource) (*itemSource, string, error) {
 	root, err := filepath.EvalSymlinks(src.Dir)
 	if err != nil {
-		return nil, "", &IncludeError{Path: cfgPath, Field: field, URL: safeURL, Ref: g.Ref.String(), Err: err}
+		return nil, "", &IncludeError{Path: cfgPath, Field: field, URL: safeURL, Ref: ref, Err: err}
 	}
 	l.p.Templates.AddRoot(root)
 	is := &itemSource{root: root, id: sourceID(src)}
-	if g.SubDir == "" {
+	if subDir == "" {
 		return is, root, nil
 	}
-	dir, err := joinInside(root, root, filepath.FromSlash(g.SubDir))
+	dir, err := joinInside(root, root, filepath.FromSlash(subDir))
 	if err != nil {
-		return nil, "", &FileError{Path: cfgPath, Field: field + ".subDir", Err: fmt.Errorf("%q leaves the repository %s", g.SubDir, safeURL)}
+		return nil, "", &FileError{Path: cfgPath, Field: field + ".subDir", Err: fmt.Errorf("%q leaves the repository %s", subDir, safeURL)}
 	}
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
-		return nil, "", &FileError{Path: cfgPath, Field: field + ".subDir", Err: fmt.Errorf("folder %s does not exist in %s at %s", g.SubDir, safeURL, src.Commit)}
+		return nil, "", &FileError{Path: cfgPath, Field: field + ".subDir", Err: fmt.Errorf("folder %s does not exist in %s at %s", subDir, safeURL, src.Commit)}
 	}
 	if dir, err = filepath.EvalSymlinks(dir); err != nil {
 		return nil, "", err

@@ -170,6 +170,9 @@ func (f *Flags) EngineOptions(fa *factory.Factory) (engine.Options, error) {
 	if o.PullChart, err = f.pullChart(fa); err != nil {
 		return o, err
 	}
+	if o.FetchOCI, err = f.ociFetcher(fa); err != nil {
+		return o, err
+	}
 	o.Cluster = engine.ClusterFunc(func(ctx context.Context, kubeContext string) (*engine.Cluster, error) {
 		return f.connect(fa, kubeContext)
 	})
