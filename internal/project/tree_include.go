@@ -11,9 +11,27 @@ import (
 )
 
 // loadInclude loads the project in incDir that item includes, with the
-// item's vars added to a copy of vars.
+// item's vars added to a copy of vars. A library (a folder with
+// .kluctl-library.yaml) gets only its args instead: the item's args over
+// the library's defaults, and with passVars the includer's vars too.
 func (l *treeLoader) loadInclude(ctx context.Context, vars *Vars, item *ItemConfig, searchDirs []string, cfgPath, incDir string, child *parentInfo) error {
 	incVars := vars.Copy()
+	lib, libPath, err := loadLibrary(incDir)
+	if err != nil {
+		return err
+	}
+	if lib != nil {
+		incVars = NewVars()
+		if item.PassVars {
+			incVars = vars.Copy()
+			delete(incVars.Values, "args")
+		}
+		args, err := libraryArgs(lib.Args, item.Args, libPath)
+		if err != nil {
+			return err
+		}
+		incVars.Set("args", args)
+	}
 	if err := l.vars.loadList(ctx, incVars, item.Vars, searchDirs, cfgPath); err != nil {
 		return err
 	}
@@ -96,4 +114,67 @@ func redactURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// LibraryConfig is the content of .kluctl-library.yaml.
+type LibraryConfig struct {
+	Args []ArgDeclaration `json:"args,omitempty"`
+}
+
+// loadLibrary reads .kluctl-library.yaml (or .yml) of dir; nil when there
+// is none.
+func loadLibrary(dir string) (*LibraryConfig, string, error) {
+	path := existingYAML(filepath.Join(dir, ".kluctl-library"))
+	if path == "" {
+		return nil, "", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, path, err
+	}
+	var lib LibraryConfig
+	if err := decodeStrict(path, data, &lib); err != nil {
+		return nil, path, err
+	}
+	return &lib, path, nil
+}
+
+// libraryArgs are the args a library sees: given over the declared
+// defaults; a declared arg without default must be given.
+func libraryArgs(decls []ArgDeclaration, given Values, libPath string) (map[string]any, error) {
+	out := map[string]any{}
+	for _, d := range decls {
+		if d.HasDefault {
+			out[d.Name] = deepCopy(d.Default)
+		}
+	}
+	mergeInto(out, deepCopyMap(given), false)
+	var missing []string
+	for _, d := range decls {
+		if _, ok := lookupArg(out, d.Name); !ok {
+			missing = append(missing, d.Name)
+		}
+	}
+	if len(missing) != 0 {
+		return nil, &FileError{Path: libPath, Field: "args", Err: fmt.Errorf("required argument %s not set; pass it in the args of the include", strings.Join(missing, ", "))}
+	}
+	return out, nil
+}
+
+// lookupArg finds a dotted arg name in args.
+func lookupArg(args map[string]any, name string) (any, bool) {
+	if v, ok := args[name]; ok {
+		return v, true
+	}
+	var cur any = args
+	for _, p := range strings.Split(name, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
 }
