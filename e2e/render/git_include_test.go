@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
@@ -352,5 +354,56 @@ func TestGitIncludeConcurrentRendersShareOneClone(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(cache, "exports-*")); len(left) != 0 {
 		t.Errorf("exports left behind: %v", left)
+	}
+}
+
+func TestGitIncludeCycleAndDistinctErrors(t *testing.T) {
+	open, err := gitserver.Start(t.TempDir(), gitserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = open.Close() })
+	// a includes b, b includes a: the cycle guard stops it.
+	for _, r := range [][2]string{{"cycle-a", "cycle-b"}, {"cycle-b", "cycle-a"}} {
+		if _, err := open.Commit(r[0], "main", map[string][]byte{"deployment.yml": fmt.Appendf(nil, "deployments:\n  - git: %s\n", open.URL(r[1]))}, "cycle"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := includingProject(t, fmt.Sprintf("%q", open.URL("cycle-a")))
+	res := renderIncluding(t, isolatedEnv(t), dir)
+	if res.Code == 0 || !strings.Contains(res.Stderr, "include cycle") {
+		t.Errorf("include cycle: exit %d: %s", res.Code, res.Stderr)
+	}
+
+	// A repository that does not exist (on a server without auth).
+	dir = includingProject(t, fmt.Sprintf("%q", open.URL("nothere")))
+	res = renderIncluding(t, isolatedEnv(t), dir)
+	if res.Code == 0 || !strings.Contains(res.Stderr, "repository not found") || !strings.Contains(res.Stderr, "deployments[0].git") {
+		t.Errorf("missing repository: exit %d: %s", res.Code, res.Stderr)
+	}
+
+	// A server that accepts connections and never answers: the timeout.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	dir = includingProject(t, fmt.Sprintf("%q", "http://"+ln.Addr().String()+"/silent.git"))
+	start := time.Now()
+	res = renderIncluding(t, isolatedEnv(t), dir, "--timeout", "2s")
+	if res.Code == 0 || !strings.Contains(res.Stderr, "deadline exceeded") || !strings.Contains(res.Stderr, "deployments[0].git") {
+		t.Errorf("silent server: exit %d: %s", res.Code, res.Stderr)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Errorf("the timeout did not stop the fetch")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -66,6 +67,9 @@ func Start(root string, opts Options) (*Server, error) {
 		Path: backend,
 		Dir:  root,
 		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=test"},
+		// git's complaints about unknown repositories are answered as
+		// 404s; they need not reach the test output.
+		Stderr: io.Discard,
 	}
 	s.srv = &http.Server{Handler: s.auth(h), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
