@@ -10,6 +10,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/gitopscmd"
 	"github.com/kluctl-go/kluctl/internal/cli/helmpull"
+	"github.com/kluctl-go/kluctl/internal/cli/helmupdate"
 	"github.com/kluctl-go/kluctl/internal/cli/listtargets"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
@@ -28,4 +29,5 @@ func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(controllercmd.NewCmd(f))
 	root.AddCommand(gitopscmd.NewCmd(f))
 	root.AddCommand(helmpull.NewCmd(f, nil))
+	root.AddCommand(helmupdate.NewCmd(f, nil))
 }

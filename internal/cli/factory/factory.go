@@ -70,14 +70,20 @@ func (f *Factory) Confirm(question string) (bool, error) {
 // quiet otherwise, so that logs and pipes only get results and errors.
 func (f *Factory) Progress(format string, args ...any) {
 	if f.IO.ErrTTY {
-		fmt.Fprintln(f.IO.ErrOut, f.mask(fmt.Sprintf(format, args...)))
+		line := f.mask(fmt.Sprintf(format, args...))
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		fmt.Fprintln(f.IO.ErrOut, line)
 	}
 }
 
 // Debugf writes a debug line to stderr with --debug, masked.
 func (f *Factory) Debugf(format string, args ...any) {
 	if f.Debug {
-		fmt.Fprintln(f.IO.ErrOut, "debug: "+f.mask(fmt.Sprintf(format, args...)))
+		line := "debug: " + f.mask(fmt.Sprintf(format, args...))
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		fmt.Fprintln(f.IO.ErrOut, line)
 	}
 }
 
