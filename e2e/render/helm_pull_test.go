@@ -394,3 +394,46 @@ func TestHelmPullGitChartAndCredentialsID(t *testing.T) {
 		t.Fatalf("helm-pull with credentialsId: exit %d: %s", res.Code, res.Stderr)
 	}
 }
+
+// TestHelmPullChartsOfGitIncludes: helm-pull on a project pulls the charts
+// of the projects it includes from git too, into its own .helm-charts,
+// where render finds them without the network.
+func TestHelmPullChartsOfGitIncludes(t *testing.T) {
+	e := newIncludeEnv(t)
+	repo, err := chartserver.StartRepo(chartserver.RepoOptions{User: chartUser, Password: chartPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = repo.Close() })
+	if err := repo.Add("stable", demoChart(t, "1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string][]byte{
+		"base/deployment.yml":         []byte("deployments:\n  - path: app\n"),
+		"base/app/helm-chart.yaml":    fmt.Appendf(nil, "helmChart:\n  repo: %s\n  chartName: demo\n  chartVersion: 1.0.0\n  releaseName: demo\n", repo.URL("stable")),
+		"base/app/kustomization.yaml": []byte("resources:\n  - helm-rendered.yaml\n"),
+	}
+	if _, err := e.srv.Commit("chart-base", "main", base, "base with a chart"); err != nil {
+		t.Fatal(err)
+	}
+	dir := includingProject(t, fmt.Sprintf("{url: %q, subDir: base}", e.srv.URL("chart-base")))
+	env := isolatedEnv(t)
+	host := strings.SplitN(repo.URL("x"), "/", 4)[2]
+	flags := append(libCreds(e), "--helm-creds="+host+"/stable="+chartUser+":"+chartPassword)
+	res := kluctltest.Run(t, env, append([]string{"helm-pull", "--project-dir", dir}, flags...)...)
+	if res.Code != 0 {
+		t.Fatalf("helm-pull: exit %d: %s", res.Code, res.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".helm-charts", hostDir("http", repo.URL("x")), "stable", "demo", "1.0.0", "Chart.yaml")); err != nil {
+		t.Fatalf("the included project's chart was not pulled into the project: %v", err)
+	}
+	repo.ResetRequests()
+	repo.SetDown(true)
+	objs := mustRenderEnv(t, env, dir, libCreds(e)...)
+	if got := cmData(t, objs, "default", "demo")["version"]; got != "1.0.0" {
+		t.Errorf("rendered version %v", got)
+	}
+	if reqs := repo.Requests(); len(reqs) != 0 {
+		t.Errorf("render asked the chart repository: %v", reqs)
+	}
+}

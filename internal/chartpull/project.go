@@ -46,7 +46,8 @@ func FindCharts(dir string) ([]*helm.Config, error) {
 }
 
 // PullProject pulls every chart of the project in dir into
-// dir/.helm-charts, except local charts and those with skipPrePull, and
+// dir/.helm-charts (those of its git includes too), except local charts
+// and those with skipPrePull, and
 // removes the pulled versions of those charts that no helm-chart.yaml
 // names any more. Versions already pulled are kept (repository and OCI
 // versions do not change); git charts are pulled again. Each chart is
@@ -56,6 +57,13 @@ func (p *Puller) PullProject(ctx context.Context, dir string, progress func(stri
 	if err != nil {
 		return nil, err
 	}
+	// The charts of git includes are pulled here too; render finds them
+	// in this project's .helm-charts.
+	included, err := p.includedCharts(ctx, dir, map[string]bool{}, progress)
+	if err != nil {
+		return nil, err
+	}
+	charts = append(charts, included...)
 	chartsDir := filepath.Join(dir, helm.ChartsDirName)
 	res := &ProjectResult{}
 	rel := func(p string) string {

@@ -265,6 +265,9 @@ func renderHelmCharts(ctx context.Context, p *project.Project, it *project.Item,
 			KubeVersion: opts.KubernetesVersion,
 			APIVersions: opts.APIVersions,
 			PullChart:   opts.PullChart,
+			// Items of git includes also find their charts in the
+			// including project's .helm-charts (helm-pull puts them there).
+			ExtraChartsDirs: extraChartsDirs(p, it),
 		})
 		return err
 	})
@@ -315,4 +318,11 @@ func sourceRoot(p *project.Project, it *project.Item) string {
 		return it.SourceRoot
 	}
 	return p.RepoRoot
+}
+
+func extraChartsDirs(p *project.Project, it *project.Item) []string {
+	if it.SourceID == "" {
+		return nil
+	}
+	return []string{filepath.Join(p.Root, helm.ChartsDirName)}
 }

@@ -133,6 +133,13 @@ func LocateChart(c *Config, opts RenderOptions) (string, error) {
 	}
 	meta, err := chartutil.LoadChartfile(filepath.Join(dir, chartutil.ChartfileName))
 	if errors.Is(err, os.ErrNotExist) {
+		for _, extra := range opts.ExtraChartsDirs {
+			if d, err := c.PulledChartDir(extra); err == nil {
+				if m, err := chartutil.LoadChartfile(filepath.Join(d, chartutil.ChartfileName)); err == nil && (c.Source() == SourceGit || m.Version == c.ChartVersion) {
+					return d, nil
+				}
+			}
+		}
 		return "", notPulled
 	}
 	if err != nil {

@@ -50,6 +50,9 @@ type RenderOptions struct {
 	// DefaultNamespace is the release namespace when helm-chart.yaml has
 	// none; empty means "default", as in Kluctl.
 	DefaultNamespace string
+	// ExtraChartsDirs are .helm-charts folders looked in after the
+	// nearest one: the including project's, for items of git includes.
+	ExtraChartsDirs []string
 	// PullChart pulls a chart that is not in .helm-charts (into a shared
 	// cache) and returns its folder; nil makes such a chart an error.
 	PullChart func(ctx context.Context, cfg *Config) (string, error)
