@@ -13,6 +13,8 @@ import (
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/chartserver"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/results"
 )
 
 // TestChartsWithCredentials: a project with a chart from a private chart
@@ -87,6 +89,26 @@ func TestChartsWithCredentials(t *testing.T) {
 	b, _ := json.Marshal(kd.Status)
 	if strings.Contains(string(b), password) {
 		t.Errorf("the password appears in the status")
+	}
+	// Nor in any stored command result.
+	clients, err := k8s.NewClients(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := results.New(clients, results.Options{})
+	sums, err := store.ListCommandResultSummaries(ctx, results.Filter{})
+	if err != nil || len(sums) == 0 {
+		t.Fatalf("stored results: %d, %v", len(sums), err)
+	}
+	for _, s := range sums {
+		cr, err := store.GetCommandResult(ctx, s.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(cr)
+		if strings.Contains(string(b), password) {
+			t.Errorf("the password appears in result %s", s.ID)
+		}
 	}
 
 	// Without the OCI credentials the deployment fails, naming the chart.
