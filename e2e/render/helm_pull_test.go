@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"os"
@@ -435,5 +436,55 @@ func TestHelmPullChartsOfGitIncludes(t *testing.T) {
 	}
 	if reqs := repo.Requests(); len(reqs) != 0 {
 		t.Errorf("render asked the chart repository: %v", reqs)
+	}
+}
+
+// TestChartCredentialsFromEnvironmentAndDockerConfig: KLUCTL_HELM_<idx>_*
+// variables, --helm-insecure-skip-tls-verify and, for OCI, the docker
+// config's logins.
+func TestChartCredentialsFromEnvironmentAndDockerConfig(t *testing.T) {
+	repo, err := chartserver.StartRepo(chartserver.RepoOptions{TLS: true, User: chartUser, Password: chartPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = repo.Close() })
+	if err := repo.Add("stable", demoChart(t, "1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.SplitN(repo.URL("x"), "/", 4)[2]
+	dir := chartProject(t, fmt.Sprintf("  repo: %s\n  chartName: demo\n  chartVersion: 1.0.0\n  releaseName: demo\n", repo.URL("stable")))
+
+	env := isolatedEnv(t, "KLUCTL_HELM_0_HOST="+host, "KLUCTL_HELM_0_PATH=stable", "KLUCTL_HELM_0_USERNAME="+chartUser,
+		"KLUCTL_HELM_0_PASSWORD="+chartPassword, "KLUCTL_HELM_0_CA_FILE="+repo.CAFile())
+	if got := cmData(t, mustRenderEnv(t, env, dir), "default", "demo")["version"]; got != "1.0.0" {
+		t.Errorf("KLUCTL_HELM_0_*: version %v", got)
+	}
+	// Without the CA the server's certificate is refused, unless
+	// verification is turned off for it.
+	env = isolatedEnv(t, "KLUCTL_HELM_HOST="+host, "KLUCTL_HELM_USERNAME="+chartUser, "KLUCTL_HELM_PASSWORD="+chartPassword)
+	res := kluctltest.Run(t, env, "render", "--project-dir", dir, "-t", "test", "--offline-kubernetes")
+	if res.Code == 0 || !strings.Contains(res.Stderr, "certificate") {
+		t.Errorf("an unknown CA was accepted: exit %d: %s", res.Code, res.Stderr)
+	}
+	if got := cmData(t, mustRenderEnv(t, env, dir, "--helm-insecure-skip-tls-verify="+host+"/stable", "--helm-creds="+host+"/stable="+chartUser+":"+chartPassword), "default", "demo")["version"]; got != "1.0.0" {
+		t.Errorf("insecure: version %v", got)
+	}
+
+	reg, err := chartserver.StartRegistry(chartserver.RegistryOptions{User: chartUser, Password: chartPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = reg.Close() })
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	if _, err := reg.PushChart("charts/demo", demoChart(t, "2.0.0"), ""); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(chartUser + ":" + chartPassword))
+	writeFile(t, filepath.Join(home, ".docker", "config.json"), fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, reg.Host(), auth))
+	dir = chartProject(t, fmt.Sprintf("  repo: %s\n  chartVersion: 2.0.0\n  releaseName: demo\n", reg.URL("charts/demo")))
+	env = append(tempEnv(t), "HOME="+home, "SSH_AUTH_SOCK=")
+	if got := cmData(t, mustRenderEnv(t, env, dir, "--registry-plain-http="+reg.Host()+"/charts/*"), "default", "demo")["version"]; got != "2.0.0" {
+		t.Errorf("docker config login: version %v", got)
 	}
 }

@@ -94,7 +94,9 @@ func (c *credEntries[T]) list() []*T {
 // the deprecated "<credentialsId>:<value>". needValue=false allows a bare
 // "<host>/<path>" (boolean flags).
 func splitCred(flag, s string, allowID, needValue bool) (key, val string, id bool, err error) {
-	if allowID && !strings.Contains(s, "=") {
+	// A boolean flag's value is a bare <host>/<path> (which may hold a
+	// port's colon); only flags with a value have the deprecated form.
+	if allowID && needValue && !strings.Contains(s, "=") {
 		if k, v, ok := strings.Cut(s, ":"); ok && !strings.Contains(v, ":") {
 			return k, v, true, nil
 		}
