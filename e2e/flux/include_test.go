@@ -9,9 +9,9 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/kluctl-go/kluctl/api/v1alpha1"
+	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 )
 
 // sharedBaseFiles is a base project below base/, writing the ConfigMap
@@ -111,35 +111,10 @@ spec:
 		t.Errorf("Ready: %s: %s; want PrepareFailed naming the include", reason, msg)
 	}
 	// The gotk_* metrics cover flux.kluctl.io objects too.
-	if got := gotkReady(t, "includer", e.ns); got != "True" {
+	if got := kluctltest.GotkReady(t, "includer", e.ns); got != "True" {
 		t.Errorf("gotk_reconcile_condition of includer: %q, want True", got)
 	}
-	if got := gotkReady(t, "other-host", e.ns); got != "False" {
+	if got := kluctltest.GotkReady(t, "other-host", e.ns); got != "False" {
 		t.Errorf("gotk_reconcile_condition of other-host: %q, want False", got)
 	}
-}
-
-// gotkReady returns the status whose gotk_reconcile_condition series of
-// the Ready condition of KluctlDeployment ns/name is 1.
-func gotkReady(t *testing.T, name, ns string) string {
-	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "gotk_reconcile_condition" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			l := map[string]string{}
-			for _, p := range m.GetLabel() {
-				l[p.GetName()] = p.GetValue()
-			}
-			if l["kind"] == "KluctlDeployment" && l["name"] == name && l["namespace"] == ns && l["type"] == "Ready" && m.GetGauge().GetValue() == 1 {
-				return l["status"]
-			}
-		}
-	}
-	return ""
 }

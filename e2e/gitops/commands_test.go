@@ -88,37 +88,12 @@ func TestGitOpsCommands(t *testing.T) {
 			t.Errorf("metric %s is not exported (have %v)", m, names)
 		}
 	}
-	if v, ok := gotkReady(t, name, e.ns); !ok || v != "True" {
-		t.Errorf("gotk_reconcile_condition of %s: Ready is %q (found: %v), want True", name, v, ok)
+	if v := kluctltest.GotkReady(t, name, e.ns); v != "True" {
+		t.Errorf("gotk_reconcile_condition of %s: Ready is %q, want True", name, v)
 	}
 	if r := kluctltest.Run(t, nil, "gitops", "deploy", "--name", "does-not-exist", "-n", e.ns, "--kubeconfig", e.c.KubeconfigPath()); r.Code == 0 || !strings.Contains(r.Stderr, "does-not-exist") {
 		t.Errorf("an unknown KluctlDeployment: exit %d\n%s", r.Code, r.Stderr)
 	}
-}
-
-// gotkReady returns the status whose gotk_reconcile_condition series of
-// the Ready condition of name/ns is 1.
-func gotkReady(t *testing.T, name, ns string) (string, bool) {
-	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "gotk_reconcile_condition" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			l := map[string]string{}
-			for _, p := range m.GetLabel() {
-				l[p.GetName()] = p.GetValue()
-			}
-			if l["kind"] == "KluctlDeployment" && l["name"] == name && l["namespace"] == ns && l["type"] == "Ready" && m.GetGauge().GetValue() == 1 {
-				return l["status"], true
-			}
-		}
-	}
-	return "", false
 }
 
 // metricNames lists the kluctldeployments_* and gotk_* metrics the process

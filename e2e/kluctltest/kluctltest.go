@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"testing"
 
 	sigsyaml "sigs.k8s.io/yaml"
@@ -149,4 +150,31 @@ func DecodeDocument(t testing.TB, out string) *result.CommandResult {
 		t.Fatalf("decode command result: %v\n%s", err, out)
 	}
 	return c.Expanded()
+}
+
+// GotkReady returns the status ("True", "False", ...) whose
+// gotk_reconcile_condition series of the Ready condition of the
+// KluctlDeployment ns/name is 1 in this process's metrics registry (the
+// in-process controller's), "" when there is none.
+func GotkReady(t testing.TB, name, ns string) string {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "gotk_reconcile_condition" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if l["kind"] == "KluctlDeployment" && l["name"] == name && l["namespace"] == ns && l["type"] == "Ready" && m.GetGauge().GetValue() == 1 {
+				return l["status"]
+			}
+		}
+	}
+	return ""
 }

@@ -15,13 +15,20 @@ import (
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 )
 
-// snapshot returns every regular file below dir with its content.
+// snapshot returns every regular file below dir, except in .git, with
+// its content, by slash path.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {

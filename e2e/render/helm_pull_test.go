@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,28 +21,6 @@ const (
 	chartUser     = "charts"
 	chartPassword = "chart-s3cret-pw"
 )
-
-// readTree returns the files below dir by slash path.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // setChartRepo rewrites the repo line of a helm-chart.yml.
 func setChartRepo(t *testing.T, file, repo string) {
@@ -116,7 +93,7 @@ func TestHelmPullRestoresTheDemosCharts(t *testing.T) {
 		t.Fatalf("helm-pull: exit %d: %s", res.Code, res.Stderr)
 	}
 	pulled := filepath.Join(dir, ".helm-charts", hostDir("https", repo.URL("x")), "bitnami", "redis", "17.4.0")
-	if diff := cmp.Diff(readTree(t, ref), readTree(t, pulled)); diff != "" {
+	if diff := cmp.Diff(snapshot(t, ref), snapshot(t, pulled)); diff != "" {
 		t.Errorf("pulled chart differs from the one the original pulled (-want +got):\n%s", diff)
 	}
 	if strings.Contains(res.Stdout+res.Stderr, chartPassword) {
@@ -193,13 +170,13 @@ func TestHelmPullNeverLosesThePulledChart(t *testing.T) {
 		t.Fatalf("helm-pull: exit %d: %s", res.Code, res.Stderr)
 	}
 	versions := filepath.Join(dir, ".helm-charts", hostDir("http", repo.URL("x")), "stable", "demo")
-	old := readTree(t, filepath.Join(versions, "1.0.0"))
+	old := snapshot(t, filepath.Join(versions, "1.0.0"))
 	if !strings.Contains(old["Chart.yaml"], "version: 1.0.0") {
 		t.Fatalf("pulled Chart.yaml: %q", old["Chart.yaml"])
 	}
 	intact := func(what string) {
 		t.Helper()
-		if diff := cmp.Diff(old, readTree(t, filepath.Join(versions, "1.0.0"))); diff != "" {
+		if diff := cmp.Diff(old, snapshot(t, filepath.Join(versions, "1.0.0"))); diff != "" {
 			t.Errorf("%s: the pulled 1.0.0 changed (-before +after):\n%s", what, diff)
 		}
 		entries, _ := os.ReadDir(versions)
@@ -369,7 +346,7 @@ func TestHelmPullGitChartAndCredentialsID(t *testing.T) {
 	}
 	host, port, _ := strings.Cut(e.host, ":")
 	pulled := filepath.Join(dir, ".helm-charts", "git_http_"+port+"_"+host, "chart-repo", "charts", "demo", "refs", "tags", "v0.1.0")
-	files := readTree(t, pulled)
+	files := snapshot(t, pulled)
 	if files["Chart.yaml"] != string(chartFiles["charts/demo/Chart.yaml"]) || !strings.Contains(files[".git-info.yaml"], commit) {
 		t.Errorf("pulled git chart in %s: %v", pulled, files)
 	}

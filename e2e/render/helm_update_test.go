@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -110,34 +109,6 @@ func updateGitClean(t *testing.T, r *git.Repository) {
 	}
 }
 
-// updateSnapshot returns the project's files except .git, by slash path.
-func updateSnapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // updatePulled returns the pulled versions matching the glob below
 // .helm-charts (e.g. "*/stable/demo/*"), as their last path element.
 func updatePulled(t *testing.T, dir, glob string) []string {
@@ -210,7 +181,7 @@ func TestHelmUpdateUpgradesWithinTheConstraints(t *testing.T) {
 		t.Fatalf("helm-pull: exit %d: %s", res.Code, res.Stderr)
 	}
 	r := updateGitInit(t, dir)
-	before := updateSnapshot(t, dir)
+	before := snapshot(t, dir)
 
 	// Without --upgrade: the report, and nothing changes.
 	res := run()
@@ -228,7 +199,7 @@ func TestHelmUpdateUpgradesWithinTheConstraints(t *testing.T) {
 	if strings.Contains(res.Stdout, "version 2.0.0 available") || strings.Contains(res.Stdout, "local") {
 		t.Errorf("output offers 2.0.0 of demo or mentions the local chart:\n%s", res.Stdout)
 	}
-	if diff := cmp.Diff(before, updateSnapshot(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
 		t.Errorf("helm-update without --upgrade changed files (-before +after):\n%s", diff)
 	}
 
@@ -239,7 +210,7 @@ func TestHelmUpdateUpgradesWithinTheConstraints(t *testing.T) {
 	if res := run("--upgrade", "-i"); res.Code == 0 || !strings.Contains(res.Stderr, "not a terminal") {
 		t.Errorf("helm-update -i without a terminal: exit %d: %s", res.Code, res.Stderr)
 	}
-	if diff := cmp.Diff(before, updateSnapshot(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
 		t.Errorf("a declined upgrade changed files (-before +after):\n%s", diff)
 	}
 
@@ -258,7 +229,7 @@ func TestHelmUpdateUpgradesWithinTheConstraints(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("helm-update --upgrade --commit: exit %d: %s", res.Code, res.Stderr)
 	}
-	after := updateSnapshot(t, dir)
+	after := snapshot(t, dir)
 	wantFile := strings.Replace(chartFile, "chartVersion: 1.0.0", "chartVersion: 1.1.0", 1)
 	if diff := cmp.Diff(wantFile, after["app/helm-chart.yaml"]); diff != "" {
 		t.Errorf("app/helm-chart.yaml: more than the version line changed (-want +got):\n%s", diff)
@@ -379,12 +350,12 @@ func TestHelmUpdateErrorsNameTheChartFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := chartProject(t, tc.chart)
-			before := updateSnapshot(t, dir)
+			before := snapshot(t, dir)
 			res := kluctltest.Run(t, isolatedEnv(t), "helm-update", "--project-dir", dir, "--upgrade")
 			if res.Code == 0 || !strings.Contains(res.Stderr, filepath.Join(dir, "app", "helm-chart.yaml")) || !strings.Contains(res.Stderr, tc.want) {
 				t.Errorf("exit %d: %s", res.Code, res.Stderr)
 			}
-			if diff := cmp.Diff(before, updateSnapshot(t, dir)); diff != "" {
+			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
 				t.Errorf("files changed (-before +after):\n%s", diff)
 			}
 		})

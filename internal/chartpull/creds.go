@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/kluctl-go/kluctl/internal/gitsource"
 )
 
 // HelmCredential is what a Helm repository needs: it applies to the
@@ -54,7 +56,7 @@ type RegistryCredentials []*RegistryCredential
 // Compile checks the path globs; call it once before use.
 func (cs HelmCredentials) Compile() error {
 	for _, c := range cs {
-		re, err := globRegexp(strings.Trim(c.Path, "/"))
+		re, err := gitsource.PathGlob(strings.Trim(c.Path, "/"))
 		if err != nil {
 			return fmt.Errorf("helm credentials for %s: path %q: %w", c.Host, c.Path, err)
 		}
@@ -66,7 +68,7 @@ func (cs HelmCredentials) Compile() error {
 // Compile checks the repository globs; call it once before use.
 func (cs RegistryCredentials) Compile() error {
 	for _, c := range cs {
-		re, err := globRegexp(strings.Trim(c.Repository, "/"))
+		re, err := gitsource.PathGlob(strings.Trim(c.Repository, "/"))
 		if err != nil {
 			return fmt.Errorf("registry credentials for %s: repository %q: %w", c.Host, c.Repository, err)
 		}
@@ -117,30 +119,6 @@ func (cs RegistryCredentials) For(ociURL string) *RegistryCredential {
 func hostMatches(host string, u *url.URL) bool {
 	h := strings.ToLower(host)
 	return h == strings.ToLower(u.Host) || h == strings.ToLower(u.Hostname())
-}
-
-// globRegexp turns a path glob into a regular expression; "" is nil.
-func globRegexp(glob string) (*regexp.Regexp, error) {
-	if glob == "" {
-		return nil, nil
-	}
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(glob); i++ {
-		switch ch := glob[i]; {
-		case ch == '*' && i+1 < len(glob) && glob[i+1] == '*':
-			b.WriteString(".*")
-			i++
-		case ch == '*':
-			b.WriteString("[^/]*")
-		case ch == '?':
-			b.WriteString("[^/]")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(ch)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
 }
 
 // httpClient returns a client with t's TLS settings.

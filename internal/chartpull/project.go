@@ -66,36 +66,12 @@ func (p *Puller) PullProject(ctx context.Context, dir string, progress func(stri
 	charts = append(charts, included...)
 	chartsDir := filepath.Join(dir, helm.ChartsDirName)
 	res := &ProjectResult{}
-	rel := func(p string) string {
-		r, err := filepath.Rel(dir, p)
-		if err != nil {
-			return p
-		}
-		return filepath.ToSlash(r)
+	rel := relTo(dir)
+	pl, err := newPlan(charts, chartsDir)
+	if err != nil {
+		return nil, err
 	}
-	// Group the wanted versions by the folder holding a chart's versions.
-	wanted := map[string]map[string]bool{}
-	todo := map[string]*helm.Config{}
-	var order []string
-	for _, cfg := range charts {
-		if cfg.Source() == helm.SourceLocal || cfg.SkipPrePull {
-			continue
-		}
-		vdir, err := cfg.PulledChartDir(chartsDir)
-		if err != nil {
-			return nil, err
-		}
-		parent := versionsDir(cfg, chartsDir, vdir)
-		if wanted[parent] == nil {
-			wanted[parent] = map[string]bool{}
-		}
-		wanted[parent][vdir] = true
-		if _, ok := todo[vdir]; !ok {
-			todo[vdir] = cfg
-			order = append(order, vdir)
-		}
-	}
-	sort.Strings(order)
+	todo, order := pl.todo, pl.order
 	var mu sync.Mutex
 	var errs []error
 	sem := make(chan struct{}, 4)
@@ -131,26 +107,85 @@ func (p *Puller) PullProject(ctx context.Context, dir string, progress func(stri
 		// stay usable.
 		return res, errors.Join(errs...)
 	}
-	for parent, keep := range wanted {
+	unused, err := pl.unused()
+	if err != nil {
+		return res, err
+	}
+	for _, full := range unused {
+		if progress != nil {
+			progress("Removing unused chart version " + rel(full))
+		}
+		if err := os.RemoveAll(full); err != nil {
+			return res, err
+		}
+		res.Removed = append(res.Removed, rel(full))
+	}
+	return res, nil
+}
+
+// plan is what a project's charts want in its .helm-charts: the version
+// folders (todo, in order) and, per folder of a chart's versions, the
+// versions to keep.
+type plan struct {
+	wanted map[string]map[string]bool
+	todo   map[string]*helm.Config
+	order  []string
+}
+
+// newPlan plans the pulled versions of charts in chartsDir, leaving out
+// local charts and those with skipPrePull.
+func newPlan(charts []*helm.Config, chartsDir string) (*plan, error) {
+	pl := &plan{wanted: map[string]map[string]bool{}, todo: map[string]*helm.Config{}}
+	for _, cfg := range charts {
+		if cfg.Source() == helm.SourceLocal || cfg.SkipPrePull {
+			continue
+		}
+		vdir, err := cfg.PulledChartDir(chartsDir)
+		if err != nil {
+			return nil, err
+		}
+		parent := versionsDir(cfg, chartsDir, vdir)
+		if pl.wanted[parent] == nil {
+			pl.wanted[parent] = map[string]bool{}
+		}
+		pl.wanted[parent][vdir] = true
+		if _, ok := pl.todo[vdir]; !ok {
+			pl.todo[vdir] = cfg
+			pl.order = append(pl.order, vdir)
+		}
+	}
+	sort.Strings(pl.order)
+	return pl, nil
+}
+
+// unused lists the pulled version folders that no chart wants.
+func (pl *plan) unused() ([]string, error) {
+	var out []string
+	for parent, keep := range pl.wanted {
 		entries, err := os.ReadDir(parent)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return res, err
+			return nil, err
 		}
 		for _, e := range entries {
 			full := filepath.Join(parent, e.Name())
-			if !e.IsDir() || keep[full] || e.Name()[0] == '.' {
-				continue
+			if e.IsDir() && !keep[full] && e.Name()[0] != '.' {
+				out = append(out, full)
 			}
-			if progress != nil {
-				progress("Removing unused chart version " + rel(full))
-			}
-			if err := os.RemoveAll(full); err != nil {
-				return res, err
-			}
-			res.Removed = append(res.Removed, rel(full))
 		}
 	}
-	return res, nil
+	sort.Strings(out)
+	return out, nil
+}
+
+// relTo returns a function making paths relative to dir, with slashes.
+func relTo(dir string) func(string) string {
+	return func(p string) string {
+		r, err := filepath.Rel(dir, p)
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
 }
 
 // versionsDir is the folder whose subfolders are the pulled versions of

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"unicode/utf8"
@@ -217,44 +215,23 @@ func OutOfDate(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	chartsDir := filepath.Join(dir, helm.ChartsDirName)
-	wanted := map[string]map[string]bool{}
-	var out []string
-	rel := func(p string) string {
-		r, err := filepath.Rel(dir, p)
-		if err != nil {
-			return p
-		}
-		return filepath.ToSlash(r)
+	rel := relTo(dir)
+	pl, err := newPlan(charts, filepath.Join(dir, helm.ChartsDirName))
+	if err != nil {
+		return nil, err
 	}
-	for _, cfg := range charts {
-		if cfg.Source() == helm.SourceLocal || cfg.SkipPrePull {
-			continue
-		}
-		vdir, err := cfg.PulledChartDir(chartsDir)
-		if err != nil {
-			return nil, err
-		}
-		parent := versionsDir(cfg, chartsDir, vdir)
-		if wanted[parent] == nil {
-			wanted[parent] = map[string]bool{}
-		}
-		if !wanted[parent][vdir] && verify(cfg, vdir) != nil {
+	var out []string
+	for _, vdir := range pl.order {
+		if verify(pl.todo[vdir], vdir) != nil {
 			out = append(out, rel(vdir))
 		}
-		wanted[parent][vdir] = true
 	}
-	for parent, keep := range wanted {
-		entries, err := os.ReadDir(parent)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		for _, e := range entries {
-			full := filepath.Join(parent, e.Name())
-			if e.IsDir() && !keep[full] && e.Name()[0] != '.' {
-				out = append(out, rel(full))
-			}
-		}
+	unused, err := pl.unused()
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range unused {
+		out = append(out, rel(u))
 	}
 	sort.Strings(out)
 	return out, nil

@@ -24,18 +24,21 @@ type Credentials []*Credential
 // NewCredential checks the path glob of a credential.
 func NewCredential(host, path string, auth Auth) (*Credential, error) {
 	c := &Credential{Host: strings.ToLower(host), Path: strings.Trim(path, "/"), Auth: auth}
-	if c.Path != "" {
-		re, err := globRegexp(c.Path)
-		if err != nil {
-			return nil, fmt.Errorf("path %q: %w", path, err)
-		}
-		c.pathRe = re
+	re, err := PathGlob(c.Path)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
+	c.pathRe = re
 	return c, nil
 }
 
-// globRegexp turns a path glob into a regular expression.
-func globRegexp(glob string) (*regexp.Regexp, error) {
+// PathGlob compiles the path glob of a credential (git, Helm or OCI) into
+// a regular expression: * matches within one path segment, ** across
+// segments, ? one character; "" gives nil (every path).
+func PathGlob(glob string) (*regexp.Regexp, error) {
+	if glob == "" {
+		return nil, nil
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	for i := 0; i < len(glob); i++ {

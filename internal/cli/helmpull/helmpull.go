@@ -3,7 +3,6 @@ package helmpull
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,7 +44,7 @@ set 'skipPrePull: true' in helm-chart.yaml.`,
 func run(ctx context.Context, opts *Options) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
 	defer cancel()
-	dir, err := ProjectDir(opts.F, &opts.Project)
+	dir, err := ProjectDir(opts.F, &opts.Project, "helm-pull")
 	if err != nil {
 		return err
 	}
@@ -70,8 +69,9 @@ func run(ctx context.Context, opts *Options) error {
 }
 
 // ProjectDir returns the project folder of the flags; it must hold
-// .kluctl.yaml or .kluctl-library.yaml, as in the original.
-func ProjectDir(fa *factory.Factory, f *projectargs.Flags) (string, error) {
+// .kluctl.yaml or .kluctl-library.yaml, as in the original (command names
+// the command for the error).
+func ProjectDir(fa *factory.Factory, f *projectargs.Flags, command string) (string, error) {
 	dir := f.ProjectDir
 	if dir == "" {
 		dir = "."
@@ -85,5 +85,5 @@ func ProjectDir(fa *factory.Factory, f *projectargs.Flags) (string, error) {
 			return abs, nil
 		}
 	}
-	return "", errors.New("helm-pull can only be used on the root of a Kluctl project that must have a .kluctl.yaml or .kluctl-library.yaml file")
+	return "", fmt.Errorf("%s can only be used on the root of a Kluctl project that must have a .kluctl.yaml or .kluctl-library.yaml file", command)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/chartpull"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/cli/helmpull"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/render/helm"
 )
@@ -71,7 +72,7 @@ type upgrade struct {
 func run(ctx context.Context, opts *Options) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Project.Timeout)
 	defer cancel()
-	dir, err := projectDir(opts.F, &opts.Project)
+	dir, err := helmpull.ProjectDir(opts.F, &opts.Project, "helm-update")
 	if err != nil {
 		return err
 	}
@@ -300,25 +301,6 @@ func writeKeepingMode(file string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(file, data, st.Mode().Perm())
-}
-
-// projectDir returns the project folder of the flags; it must hold
-// .kluctl.yaml or .kluctl-library.yaml, as in the original.
-func projectDir(fa *factory.Factory, f *projectargs.Flags) (string, error) {
-	dir := f.ProjectDir
-	if dir == "" {
-		dir = "."
-	}
-	abs, err := fa.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for _, name := range []string{".kluctl.yaml", ".kluctl.yml", ".kluctl-library.yaml", ".kluctl-library.yml"} {
-		if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
-			return abs, nil
-		}
-	}
-	return "", errors.New("helm-update can only be used on the root of a Kluctl project that must have a .kluctl.yaml or .kluctl-library.yaml file")
 }
 
 // relPath is p relative to dir with slashes, p itself when it is not below.

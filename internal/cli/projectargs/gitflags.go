@@ -103,17 +103,7 @@ func (f *Flags) gitCredentials(fa *factory.Factory) (gitsource.Credentials, erro
 		}
 		return e, val, nil
 	}
-	readFile := func(flag, p string) ([]byte, error) {
-		abs, err := fa.Abs(fa.ExpandHome(p))
-		if err != nil {
-			return nil, err
-		}
-		b, err := os.ReadFile(abs)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", flag, err)
-		}
-		return b, nil
-	}
+	readFile := func(flag, p string) ([]byte, error) { return readFlagFile(fa, flag, p) }
 	for _, fl := range []struct {
 		name string
 		vals []string
