@@ -12,6 +12,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/helmpull"
 	"github.com/kluctl-go/kluctl/internal/cli/helmupdate"
 	"github.com/kluctl-go/kluctl/internal/cli/listtargets"
+	"github.com/kluctl-go/kluctl/internal/cli/ocicmd"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
 	"github.com/kluctl-go/kluctl/internal/cli/validate"
@@ -30,4 +31,5 @@ func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(gitopscmd.NewCmd(f))
 	root.AddCommand(helmpull.NewCmd(f, nil))
 	root.AddCommand(helmupdate.NewCmd(f, nil))
+	root.AddCommand(ocicmd.NewCmd(f))
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
+	"github.com/kluctl-go/kluctl/internal/ocisource"
 	"github.com/kluctl-go/kluctl/internal/project"
 	"github.com/kluctl-go/kluctl/internal/render"
 )
@@ -29,6 +31,9 @@ func (rc *run) prepare() error {
 	src, err := sourceOf(rc.kd)
 	if err != nil {
 		return err
+	}
+	if src.oci != nil {
+		return rc.prepareOCI(src)
 	}
 	auth, err := rc.gitAuth(src)
 	if err != nil {
@@ -51,6 +56,42 @@ func (rc *run) prepare() error {
 	rc.includeAuth = func(_ context.Context, url string) (*gitsource.Auth, error) { return rc.gitAuthURL(url, src.url) }
 	defer func() { rc.openTargetRepo, rc.includeAuth = nil, nil }()
 	return rc.load(dir, rc.checkout.Dir)
+}
+
+// prepareOCI pulls the artifact of an OCI source with
+// spec.credentials.oci and loads the project from it. The artifact is
+// released once the target is rendered (the engine reads no project file
+// later); the commit observed is the git commit the artifact was pushed
+// from, else its digest.
+func (rc *run) prepareOCI(src *source) error {
+	reg, err := rc.ociRegistry()
+	if err != nil {
+		return err
+	}
+	cache, err := rc.ociCache()
+	if err != nil {
+		return err
+	}
+	art, err := cache.Pull(rc.ctx, reg, src.url, *src.oci)
+	if err != nil {
+		return fmt.Errorf("failed to pull OCI source: %w", err)
+	}
+	defer art.Release()
+	rc.kd.Status.ObservedCommit = art.Digest
+	if gi := art.GitInfo(); gi != nil && gi.Commit != "" {
+		rc.kd.Status.ObservedCommit = gi.Commit
+	}
+	dir, err := src.projectDir(art.Dir)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("spec.source.oci.path: folder %q does not exist in %s", src.path, art.URL)
+	}
+	// Git includes of the project use spec.credentials.git.
+	rc.includeAuth = func(_ context.Context, url string) (*gitsource.Auth, error) { return rc.gitAuthURL(url, src.url) }
+	defer func() { rc.includeAuth = nil }()
+	return rc.load(dir, art.Dir)
 }
 
 // load loads and renders the target of the project in projectDir (inside
@@ -93,7 +134,16 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 	if rc.includeAuth != nil {
 		opts.FetchGit = (&gitsource.Includes{Cache: rc.r.sources, Auth: rc.includeAuth}).Fetch
 	}
-	var err error
+	// OCI includes use spec.credentials.oci.
+	reg, err := rc.ociRegistry()
+	if err != nil {
+		return opts, err
+	}
+	cache, err := rc.ociCache()
+	if err != nil {
+		return opts, err
+	}
+	opts.FetchOCI = (&ocisource.Includes{Cache: cache, Registry: reg}).Fetch
 	if opts.PullChart, err = rc.chartPuller(); err != nil {
 		return opts, err
 	}

@@ -3,6 +3,7 @@ package controller
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"path/filepath"
 	"strings"
@@ -11,18 +12,22 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/internal/chartpull"
 	"github.com/kluctl-go/kluctl/internal/gitinfo"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
+	"github.com/kluctl-go/kluctl/internal/ocisource"
 )
 
 // errNotSupported marks spec fields whose support has not landed yet.
 var errNotSupported = errors.New("not supported yet")
 
-// source is the git source of a KluctlDeployment.
+// source is the git or OCI source of a KluctlDeployment.
 type source struct {
 	url  string
 	ref  gitsource.Ref
 	path string
+	// oci is set for an OCI source; ref then only describes it (metrics).
+	oci *ocisource.Ref
 }
 
 func sourceOf(kd *v1beta1.KluctlDeployment) (*source, error) {
@@ -35,7 +40,12 @@ func sourceOf(kd *v1beta1.KluctlDeployment) (*source, error) {
 		}
 		return out, nil
 	case s.Oci != nil:
-		return nil, fmt.Errorf("spec.source.oci: OCI sources are %w", errNotSupported)
+		out := &source{url: s.Oci.URL, path: s.Oci.Path, oci: &ocisource.Ref{}}
+		if s.Oci.Ref != nil {
+			*out.oci = ocisource.Ref{Tag: s.Oci.Ref.Tag, Digest: s.Oci.Ref.Digest}
+		}
+		out.ref = gitsource.Ref{Tag: out.oci.Tag, Commit: out.oci.Digest}
+		return out, nil
 	case s.URL != nil:
 		out := &source{url: *s.URL, path: s.Path}
 		if s.Ref != nil {
@@ -47,6 +57,13 @@ func sourceOf(kd *v1beta1.KluctlDeployment) (*source, error) {
 }
 
 func (s *source) projectKey() (v1beta1.ProjectKey, error) {
+	if s.oci != nil {
+		u, err := ocisource.ParseURL(s.url)
+		if err != nil {
+			return v1beta1.ProjectKey{}, fmt.Errorf("spec.source.oci.url: %w", err)
+		}
+		return v1beta1.ProjectKey{RepoKey: "oci://" + u.Key(), SubDir: path.Clean("/" + s.path)[1:]}, nil
+	}
 	u, err := gitinfo.ParseURL(s.url)
 	if err != nil {
 		return v1beta1.ProjectKey{}, fmt.Errorf("spec.source.git.url: %w", err)
@@ -150,4 +167,33 @@ func (rc *run) readGitSecret(name string) (*gitsource.Auth, error) {
 		}
 	}
 	return auth, nil
+}
+
+// ociRegistry reaches registries with spec.credentials.oci, reading their
+// Secrets in the KluctlDeployment's namespace (never the controller's
+// docker config).
+func (rc *run) ociRegistry() (*ocisource.Registry, error) {
+	var creds chartpull.RegistryCredentials
+	for i, c := range rc.kd.Spec.Credentials.Oci {
+		d, err := rc.secretData(c.SecretRef.Name, io.Discard)
+		if err != nil {
+			return nil, fmt.Errorf("spec.credentials.oci[%d]: %w", i, err)
+		}
+		e := &chartpull.RegistryCredential{Host: c.Registry, Repository: c.Repository,
+			Username: string(d["username"]), Password: string(d["password"]),
+			Token: string(d["token"]), IdentityToken: string(d["identityToken"])}
+		e.TLS = tlsOf(d)
+		e.PlainHTTP = boolOf(d, "plainHttp")
+		creds = append(creds, e)
+	}
+	if err := creds.Compile(); err != nil {
+		return nil, err
+	}
+	return &ocisource.Registry{Credentials: creds}, nil
+}
+
+// ociCache is the controller's cache of pulled artifacts; processes and
+// reconciles share it through its locks.
+func (rc *run) ociCache() (*ocisource.Cache, error) {
+	return ocisource.New(ocisource.Options{Dir: filepath.Join(rc.r.opts.SourceDir, "oci")})
 }
