@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -56,18 +57,9 @@ func (rc *run) chartPuller() (func(context.Context, *helm.Config) (string, error
 		fillHelm(e, d)
 		hc = append(hc, e)
 	}
-	var oc chartpull.RegistryCredentials
-	for i, c := range spec.Credentials.Oci {
-		d, err := rc.secretData(c.SecretRef.Name, h)
-		if err != nil {
-			return nil, fmt.Errorf("spec.credentials.oci[%d]: %w", i, err)
-		}
-		e := &chartpull.RegistryCredential{Host: c.Registry, Repository: c.Repository,
-			Username: string(d["username"]), Password: string(d["password"]),
-			Token: string(d["token"]), IdentityToken: string(d["identityToken"])}
-		e.TLS = tlsOf(d)
-		e.PlainHTTP = boolOf(d, "plainHttp")
-		oc = append(oc, e)
+	oc, err := rc.ociCredentials(h)
+	if err != nil {
+		return nil, err
 	}
 	p, err := chartpull.New(chartpull.Options{
 		Helm: hc, Registry: oc, Secret: rc.addSecret,
@@ -106,7 +98,7 @@ func (r *Reconciler) pruneCharts() {
 
 // secretData reads a Secret of the deployment's namespace, adds its
 // values to the masked secrets and its content to h.
-func (rc *run) secretData(name string, h interface{ Write([]byte) (int, error) }) (map[string][]byte, error) {
+func (rc *run) secretData(name string, h io.Writer) (map[string][]byte, error) {
 	var sec corev1.Secret
 	if err := rc.r.apiReader.Get(rc.ctx, types.NamespacedName{Namespace: rc.kd.Namespace, Name: name}, &sec); err != nil {
 		return nil, fmt.Errorf("failed to get secret '%s': %w", name, err)

@@ -173,9 +173,22 @@ func (rc *run) readGitSecret(name string) (*gitsource.Auth, error) {
 // Secrets in the KluctlDeployment's namespace (never the controller's
 // docker config).
 func (rc *run) ociRegistry() (*ocisource.Registry, error) {
+	creds, err := rc.ociCredentials(io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	if err := creds.Compile(); err != nil {
+		return nil, err
+	}
+	return &ocisource.Registry{Credentials: creds}, nil
+}
+
+// ociCredentials reads spec.credentials.oci, writing the Secrets' content
+// to h (see secretData).
+func (rc *run) ociCredentials(h io.Writer) (chartpull.RegistryCredentials, error) {
 	var creds chartpull.RegistryCredentials
 	for i, c := range rc.kd.Spec.Credentials.Oci {
-		d, err := rc.secretData(c.SecretRef.Name, io.Discard)
+		d, err := rc.secretData(c.SecretRef.Name, h)
 		if err != nil {
 			return nil, fmt.Errorf("spec.credentials.oci[%d]: %w", i, err)
 		}
@@ -186,10 +199,7 @@ func (rc *run) ociRegistry() (*ocisource.Registry, error) {
 		e.PlainHTTP = boolOf(d, "plainHttp")
 		creds = append(creds, e)
 	}
-	if err := creds.Compile(); err != nil {
-		return nil, err
-	}
-	return &ocisource.Registry{Credentials: creds}, nil
+	return creds, nil
 }
 
 // ociCache is the controller's cache of pulled artifacts; processes and

@@ -144,7 +144,7 @@ func sourceID(src *RemoteSource) string {
 		id = id[i+1:]
 	}
 	id = strings.NewReplacer(":", "_", "/", "_", "\\", "_").Replace(strings.Trim(id, "/"))
-	c := src.Commit
+	c := strings.TrimPrefix(src.Commit, "sha256:")
 	if len(c) > 12 {
 		c = c[:12]
 	}

@@ -17,7 +17,8 @@ type CompatFlags struct {
 	GitCacheUpdateInterval time.Duration
 	LocalGitOverride       []string
 	LocalGitGroupOverride  []string
-	LocalOciOverrides      []string
+	LocalOciOverride       []string
+	LocalOciGroupOverride  []string
 
 	GitUsername, GitPassword, GitSSHKeyFile, GitSSHKnownHostsFile, GitCAFile []string
 
@@ -34,8 +35,8 @@ func (c *CompatFlags) AddProjectCompatFlags(cmd *cobra.Command) {
 	fl.DurationVar(&c.GitCacheUpdateInterval, "git-cache-update-interval", 0, "Specify the time to wait between git cache updates. Defaults to not wait at all and always updating caches.")
 	fl.StringArrayVar(&c.LocalGitOverride, "local-git-override", nil, "Specify a single repository local git override in the form of 'github.com/my-org/my-repo=/local/path/to/override'. This will cause kluctl to not use git to clone for the specified repository but instead use the local directory. This is useful in case you need to test out changes in external git repositories without pushing them.")
 	fl.StringArrayVar(&c.LocalGitGroupOverride, "local-git-group-override", nil, "Same as --local-git-override, but for a whole group prefix instead of a single repository. All repositories that have the given prefix will be overridden with the given local path and the repository suffix appended. For example, 'gitlab.com/some-org/sub-org=/local/path/to/my-forks' will override all repositories below 'gitlab.com/some-org/sub-org/' with the repositories found in '/local/path/to/my-forks'. It will however only perform an override if the given repository actually exists locally and otherwise revert to the actual (non-overridden) repository.")
-	fl.StringArrayVar(&c.LocalOciOverrides, "local-oci-override", nil, "Same as --local-git-override, but for OCI repositories.")
-	fl.StringArrayVar(&c.LocalOciOverrides, "local-oci-group-override", nil, "Same as --local-git-group-override, but for OCI repositories.")
+	fl.StringArrayVar(&c.LocalOciOverride, "local-oci-override", nil, "Same as --local-git-override, but for OCI repositories.")
+	fl.StringArrayVar(&c.LocalOciGroupOverride, "local-oci-group-override", nil, "Same as --local-git-group-override, but for OCI repositories.")
 }
 
 // AddCredentialFlags registers the --git-*, --helm-* and --registry-*

@@ -51,22 +51,23 @@ func (f *Flags) ociFetcher(fa *factory.Factory) (func(context.Context, string, *
 }
 
 // ociOverrides parses --local-oci-override and --local-oci-group-override.
-// Both flags fill one list (LocalOciOverrides), so each value is taken as
-// both: it overrides its own repository, and the repositories below it
-// whose folder exists below its local folder.
 func (f *Flags) ociOverrides(fa *factory.Factory) ([]ocisource.Override, error) {
 	var out []ocisource.Override
-	for _, v := range f.Compat.LocalOciOverrides {
-		o, err := ocisource.ParseOverride(v, false)
-		if err != nil {
-			return nil, fmt.Errorf("invalid --local-oci-override: %w", err)
+	for _, o := range []struct {
+		vals  []string
+		group bool
+		flag  string
+	}{{f.Compat.LocalOciOverride, false, "--local-oci-override"}, {f.Compat.LocalOciGroupOverride, true, "--local-oci-group-override"}} {
+		for _, v := range o.vals {
+			ov, err := ocisource.ParseOverride(v, o.group)
+			if err != nil {
+				return nil, fmt.Errorf("invalid %s: %w", o.flag, err)
+			}
+			if ov.Dir, err = fa.Abs(fa.ExpandHome(ov.Dir)); err != nil {
+				return nil, err
+			}
+			out = append(out, ov)
 		}
-		if o.Dir, err = fa.Abs(fa.ExpandHome(o.Dir)); err != nil {
-			return nil, err
-		}
-		group := o
-		group.Group = true
-		out = append(out, o, group)
 	}
 	return out, nil
 }
