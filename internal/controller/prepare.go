@@ -78,8 +78,11 @@ func (rc *run) prepareOCI(src *source) error {
 	}
 	defer art.Release()
 	rc.kd.Status.ObservedCommit = art.Digest
-	if gi := art.GitInfo(); gi != nil && gi.Commit != "" {
-		rc.kd.Status.ObservedCommit = gi.Commit
+	if gi := art.GitInfo(); gi != nil {
+		rc.artifactGitInfo = gi
+		if gi.Commit != "" {
+			rc.kd.Status.ObservedCommit = gi.Commit
+		}
 	}
 	dir, err := src.projectDir(art.Dir)
 	if err != nil {

@@ -66,6 +66,10 @@ func (rc *run) annotate(cr *result.CommandResult) {
 		}
 		cr.GitInfo.SubDir = cr.ProjectKey.SubDir
 	}
+	if gi := rc.artifactGitInfo; gi != nil {
+		// As the original: the git checkout the artifact was pushed from.
+		cr.GitInfo = *gi
+	}
 	if rc.checkout != nil {
 		cr.GitInfo.Commit = rc.checkout.Commit
 		ref := rc.checkout.Ref

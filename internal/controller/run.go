@@ -57,6 +57,9 @@ type run struct {
 	// includeAuth finds the credentials of git includes; nil while no
 	// project is loaded.
 	includeAuth func(ctx context.Context, url string) (*gitsource.Auth, error)
+	// artifactGitInfo is the git checkout an OCI source's artifact was
+	// pushed from (its io.kluctl.image.git_info annotation), for results.
+	artifactGitInfo *result.GitInfo
 }
 
 // progressInterval spaces the status writes of progress: a step that
