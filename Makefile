@@ -30,7 +30,7 @@ test: test-deps
 	go test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
 ## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml), git with its
-## http-backend (the test git server), the cluster binaries and Flux source-controller
+## http-backend (the test git server), gnupg, the cluster binaries and Flux source-controller
 test-deps: cluster-build
 	@if ! /usr/bin/python3 -c 'import jinja2, yaml' 2>/dev/null; then \
 		echo "installing python3-jinja2 and python3-yaml (differential test oracle)"; \
@@ -39,6 +39,10 @@ test-deps: cluster-build
 	@if ! test -x "$$(git --exec-path 2>/dev/null)/git-http-backend"; then \
 		echo "installing git (the test git server runs git http-backend)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null; \
+	fi
+	@if ! command -v gpg >/dev/null || ! command -v gpgconf >/dev/null; then \
+		echo "installing gnupg (SOPS files encrypted for PGP keys are decrypted through gpg)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg >/dev/null; \
 	fi
 
 cluster-build:

@@ -19,8 +19,8 @@ import (
 // the observed commit. Fields whose support has not landed give errors.
 func (rc *run) prepare() error {
 	spec := &rc.kd.Spec
-	if spec.Decryption != nil {
-		return fmt.Errorf("spec.decryption: SOPS decryption is %w", errNotSupported)
+	if d := spec.Decryption; d != nil && d.Provider != "sops" {
+		return fmt.Errorf("spec.decryption.provider: %q is not supported (only sops)", d.Provider)
 	}
 	if len(spec.SourceOverrides) != 0 {
 		return fmt.Errorf("spec.sourceOverrides: source overrides are %w", errNotSupported)
@@ -109,7 +109,7 @@ func (rc *run) load(projectDir, repoRoot string) error {
 		return err
 	}
 	rc.target = t
-	rc.secrets = append(rc.secrets, t.Project.SensitiveValues()...)
+	rc.secrets = append(rc.secrets, t.Rendered.SensitiveValues...)
 	rc.masker = diff.NewMasker(rc.secrets)
 	return nil
 }
@@ -150,6 +150,7 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 	if opts.PullChart, err = rc.chartPuller(); err != nil {
 		return opts, err
 	}
+	opts.Decrypt = rc.decrypt()
 	if spec.Args != nil && len(spec.Args.Raw) != 0 {
 		if err := json.Unmarshal(spec.Args.Raw, &opts.Args); err != nil {
 			return opts, fmt.Errorf("spec.args: %w", err)

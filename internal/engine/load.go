@@ -80,6 +80,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		FixedImages:    opts.FixedImages,
 		Debug:          func(msg string) { em.debug("%s", msg) },
 		OpenTargetRepo: opts.OpenTargetRepo,
+		Decrypt:        opts.Decrypt,
 	}
 	// Remote includes are released once the target is rendered.
 	var mu sync.Mutex
@@ -122,7 +123,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 				return nil, err
 			}
 			t.Cluster = c
-			return project.DynamicClusterReader{Client: c.Clients.Dynamic}, nil
+			return project.DynamicClusterReader{Client: c.Clients.Dynamic, Discovery: c.Clients.Discovery}, nil
 		}
 	}
 
@@ -152,6 +153,8 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 		Inclusion:         &opts.Inclusion,
 		Concurrency:       opts.Concurrency,
 		PullChart:         opts.PullChart,
+		Decrypt:           opts.Decrypt,
+		NewMasker:         func(v []string) func(string) string { return diff.NewMasker(v).String },
 	}
 	if t.Cluster != nil {
 		c := t.Cluster.Clients
@@ -186,6 +189,11 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	}
 	if opts.Discriminator != "" {
 		res.OverrideDiscriminator(opts.Discriminator)
+	}
+	if len(res.SensitiveValues) != len(p.SensitiveValues()) {
+		// Values decrypted while rendering are masked from here on.
+		t.masker = diff.NewMasker(res.SensitiveValues)
+		em.setMasker(t.masker)
 	}
 	t.Rendered = res
 	if t.ObjectsHash, err = ObjectsHash(res); err != nil {

@@ -75,6 +75,9 @@ type Options struct {
 	FetchGit func(ctx context.Context, url string, ref *project.GitRef) (src *project.RemoteSource, release func(), err error)
 	// FetchOCI fetches the artifact of an OCI include; as FetchGit.
 	FetchOCI func(ctx context.Context, url string, ref *project.OciRef) (src *project.RemoteSource, release func(), err error)
+	// Decrypt decrypts SOPS files (vars files, manifests, Helm values);
+	// nil leaves them encrypted.
+	Decrypt project.DecryptFunc
 	// PullChart pulls Helm charts that were not pre-pulled into
 	// .helm-charts; nil makes them an error.
 	PullChart func(ctx context.Context, cfg *helm.Config) (string, error)

@@ -107,9 +107,10 @@ type VarsSource struct {
 	SystemEnvVars     Values                   `json:"systemEnvVars,omitempty"`
 	ClusterConfigMap  *ClusterObjectVarsSource `json:"clusterConfigMap,omitempty"`
 	ClusterSecret     *ClusterObjectVarsSource `json:"clusterSecret,omitempty"`
-	Git               Values                   `json:"git,omitempty"`
-	ClusterObject     Values                   `json:"clusterObject,omitempty"`
-	HTTP              Values                   `json:"http,omitempty"`
+	Git               *GitVarsSource           `json:"git,omitempty"`
+	GitFiles          *GitFilesVarsSource      `json:"gitFiles,omitempty"`
+	ClusterObject     *ObjectVarsSource        `json:"clusterObject,omitempty"`
+	HTTP              *HTTPVarsSource          `json:"http,omitempty"`
 	AwsSecretsManager Values                   `json:"awsSecretsManager,omitempty"`
 	GcpSecretManager  Values                   `json:"gcpSecretManager,omitempty"`
 	AzureKeyVault     Values                   `json:"azureKeyVault,omitempty"`
@@ -123,4 +124,68 @@ type ClusterObjectVarsSource struct {
 	Labels    map[string]string `json:"labels,omitempty"`
 	Namespace string            `json:"namespace"`
 	Key       string            `json:"key"`
+}
+
+// GitVarsSource loads a vars file (a template, as a file source) from a
+// git repository: `git: {url, ref, path}`.
+type GitVarsSource struct {
+	URL  string  `json:"url"`
+	Ref  *GitRef `json:"ref,omitempty"`
+	Path string  `json:"path"`
+}
+
+// GitFilesVarsSource loads the files matching globs from the branches or
+// tags matching ref (regular expressions): `gitFiles: {url, ref, files}`.
+// The value is a list with one entry per matching ref (see gitFilesRef).
+type GitFilesVarsSource struct {
+	URL   string        `json:"url"`
+	Ref   *GitRef       `json:"ref,omitempty"`
+	Files []GitFileGlob `json:"files,omitempty"`
+}
+
+// GitFileGlob selects files of a gitFiles source and how they are loaded.
+type GitFileGlob struct {
+	// Glob matches slash paths relative to the repository root: * and ?
+	// stay within one path segment, ** crosses them.
+	Glob string `json:"glob"`
+	// Render renders the file as a template before it is parsed.
+	Render bool `json:"render,omitempty"`
+	// ParseYaml adds the parsed YAML as `parsed`; YamlMultiDoc parses all
+	// documents into a list.
+	ParseYaml    bool `json:"parseYaml,omitempty"`
+	YamlMultiDoc bool `json:"yamlMultiDoc,omitempty"`
+}
+
+// ObjectVarsSource loads a field of any object of the cluster:
+// `clusterObject: {kind, apiVersion, namespace, name|labels, list, path,
+// render, parseYaml}`.
+type ObjectVarsSource struct {
+	Kind string `json:"kind"`
+	// APIVersion is only needed when Kind names more than one resource.
+	APIVersion string            `json:"apiVersion,omitempty"`
+	Namespace  string            `json:"namespace"`
+	Name       string            `json:"name,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	// List makes the value a list, one entry per object; otherwise
+	// exactly one object must match.
+	List bool `json:"list,omitempty"`
+	// Path is a JSON path into the object ("$" is the whole object) that
+	// must select one value.
+	Path string `json:"path"`
+	// Render renders the selected string (or the strings of the selected
+	// mapping) as templates; ParseYaml parses the selected string as YAML.
+	Render    bool `json:"render,omitempty"`
+	ParseYaml bool `json:"parseYaml,omitempty"`
+}
+
+// HTTPVarsSource loads a YAML or JSON document from a URL:
+// `http: {url, method, body, headers, jsonPath}`.
+type HTTPVarsSource struct {
+	URL     string            `json:"url"`
+	Method  *string           `json:"method,omitempty"`
+	Body    *string           `json:"body,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// JSONPath selects the vars inside the response: a string holding a
+	// YAML mapping (or a mapping).
+	JSONPath *string `json:"jsonPath,omitempty"`
 }

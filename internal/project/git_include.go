@@ -106,6 +106,10 @@ type RemoteSource struct {
 	URL, Commit string
 }
 
+// DecryptFunc returns the plain content of the SOPS file data (at path);
+// decrypted is false when data is not a SOPS file.
+type DecryptFunc func(ctx context.Context, path string, data []byte) (plain []byte, decrypted bool, err error)
+
 // FetchOCIFunc fetches the artifact url at ref for an OCI include and
 // returns its unpacked files; as FetchGitFunc.
 type FetchOCIFunc func(ctx context.Context, url string, ref *OciRef) (*RemoteSource, error)

@@ -46,6 +46,9 @@ type LoadOptions struct {
 	// FetchOCI fetches the artifacts of OCI includes; nil makes an OCI
 	// include an error.
 	FetchOCI FetchOCIFunc
+	// Decrypt decrypts SOPS-encrypted vars files; nil leaves them as they
+	// are.
+	Decrypt DecryptFunc
 }
 
 // Project is a loaded project for one target.
@@ -81,7 +84,13 @@ type Project struct {
 	Included   map[*ItemConfig]*DeploymentConfig
 
 	sensitive map[string]struct{}
+	// decrypted are the values of SOPS-encrypted vars files.
+	decrypted []string
 }
+
+// DecryptedValues returns the values of the SOPS-encrypted vars files
+// (also among SensitiveValues).
+func (p *Project) DecryptedValues() []string { return p.decrypted }
 
 // Item is one deployment item with everything needed to render it.
 type Item struct {
@@ -148,7 +157,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	vars := NewVars()
 	vars.Set("target", p.Target.Vars)
 	vars.Set("args", p.Target.Args)
-	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug}, debug: debug, fetchGit: opts.FetchGit, fetchOCI: opts.FetchOCI}
+	l := &treeLoader{p: p, vars: varsLoader{root: repoRoot, decrypt: opts.Decrypt, decrypted: &p.decrypted, tpl: p.Templates, cluster: cluster, getenv: getenv, debug: debug, fetchGit: opts.FetchGit, openRepo: env.expander.repo}, debug: debug, fetchGit: opts.FetchGit, fetchOCI: opts.FetchOCI}
 	if err := l.loadProject(ctx, vars, root, nil); err != nil {
 		return nil, err
 	}

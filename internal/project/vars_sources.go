@@ -20,10 +20,17 @@ type ClusterReader interface {
 // varsLoader loads vars sources into a context.
 type varsLoader struct {
 	root    string
-	tpl     *Templates
-	cluster ClusterReader
-	getenv  func(string) string
-	debug   func(string)
+	decrypt DecryptFunc
+	// decrypted collects the values of decrypted vars files.
+	decrypted *[]string
+	tpl       *Templates
+	cluster   ClusterReader
+	getenv    func(string) string
+	debug     func(string)
+	// fetchGit fetches the repositories of git and gitFiles sources;
+	// openRepo lists the refs of a repository for gitFiles ref patterns.
+	fetchGit FetchGitFunc
+	openRepo func(ctx context.Context, url string) (TargetRepo, error)
 }
 
 // loadList loads each source of list, in order, into vars. Each source sees
@@ -95,9 +102,16 @@ func (l *varsLoader) fetch(ctx context.Context, vars *Vars, src *VarsSource, sea
 		return l.fetchCluster(ctx, "ConfigMap", *src.ClusterConfigMap, false)
 	case src.ClusterSecret != nil:
 		return l.fetchCluster(ctx, "Secret", *src.ClusterSecret, true)
+	case src.Git != nil:
+		return l.loadGit(ctx, vars, src)
+	case src.GitFiles != nil:
+		return l.loadGitFiles(ctx, vars, src.GitFiles, searchDirs)
+	case src.ClusterObject != nil:
+		return l.loadClusterObject(ctx, vars, src, searchDirs)
+	case src.HTTP != nil:
+		return l.loadHTTP(ctx, vars, src)
 	}
 	for name, set := range map[string]bool{
-		"git": src.Git != nil, "clusterObject": src.ClusterObject != nil, "http": src.HTTP != nil,
 		"awsSecretsManager": src.AwsSecretsManager != nil, "gcpSecretManager": src.GcpSecretManager != nil,
 		"azureKeyVault": src.AzureKeyVault != nil, "vault": src.Vault != nil,
 	} {
@@ -105,7 +119,7 @@ func (l *varsLoader) fetch(ctx context.Context, vars *Vars, src *VarsSource, sea
 			return nil, false, false, fmt.Errorf("vars source type %q is not supported by this version of kluctl", name)
 		}
 	}
-	return nil, false, false, errors.New("vars source has no type (expected one of values, file, systemEnvVars, clusterConfigMap, clusterSecret)")
+	return nil, false, false, errors.New("vars source has no type (expected one of values, file, git, gitFiles, systemEnvVars, clusterConfigMap, clusterSecret, clusterObject, http)")
 }
 
 func (l *varsLoader) fetchFile(ctx context.Context, vars *Vars, file string, searchDirs []string) (any, bool, bool, error) {
@@ -117,14 +131,29 @@ func (l *varsLoader) fetchFile(ctx context.Context, vars *Vars, file string, sea
 	if err != nil {
 		return nil, false, false, err
 	}
-	v, err := decodeYAMLValue([]byte(out))
+	data, decrypted := []byte(out), false
+	if l.decrypt != nil {
+		// A SOPS file is rendered first (its ciphertext holds no
+		// template), then decrypted; its values are sensitive.
+		if data, decrypted, err = l.decrypt(ctx, path, data); err != nil {
+			return nil, false, false, err
+		}
+	}
+	v, err := decodeYAMLValue(data)
 	if err != nil {
-		return nil, false, false, describeYAMLError(path, []byte(out), err)
+		return nil, false, false, describeYAMLError(path, data, err)
 	}
 	if v == nil {
 		v = map[string]any{}
 	}
-	return v, false, true, nil
+	if decrypted && l.decrypted != nil {
+		walkScalars(v, func(x any) {
+			if x != nil {
+				*l.decrypted = append(*l.decrypted, fmt.Sprint(x))
+			}
+		})
+	}
+	return v, decrypted, true, nil
 }
 
 // findFile looks file up in the search dirs; it must stay inside the
@@ -238,6 +267,14 @@ func sourceKind(src *VarsSource) string {
 		return "clusterConfigMap " + src.ClusterConfigMap.Namespace + "/" + src.ClusterConfigMap.Name
 	case src.ClusterSecret != nil:
 		return "clusterSecret " + src.ClusterSecret.Namespace + "/" + src.ClusterSecret.Name
+	case src.Git != nil:
+		return "git " + redactURL(src.Git.URL)
+	case src.GitFiles != nil:
+		return "gitFiles " + redactURL(src.GitFiles.URL)
+	case src.ClusterObject != nil:
+		return "clusterObject " + src.ClusterObject.Kind
+	case src.HTTP != nil:
+		return "http " + redactURL(src.HTTP.URL)
 	}
 	return "unknown"
 }

@@ -19,6 +19,20 @@ var skippedDirs = map[string]bool{".git": true, ".helm-charts": true}
 type renderedFiles struct {
 	files map[string][]byte
 	dirs  []string
+	// sealed holds the encrypted content of the files that were
+	// decrypted (see decryptFiles).
+	sealed map[string][]byte
+}
+
+// reseal writes the encrypted content of decrypted files below dir again,
+// so that the render output never holds decrypted values.
+func (r *renderedFiles) reseal(dir string) error {
+	for name, data := range r.sealed {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // topLevel returns the files directly in the item folder.
@@ -73,7 +87,7 @@ func renderItemFiles(ctx context.Context, p *project.Project, it *project.Item) 
 	if err != nil {
 		return nil, err
 	}
-	if err := w.walkDir(it.Dir, real, ""); err != nil {
+	if err := w.walkDir(it.Dir, real, "", false); err != nil {
 		return nil, err
 	}
 	return w.out, nil
@@ -96,7 +110,11 @@ type itemWalker struct {
 // walkDir walks the folder at the logical path dir (below the item folder,
 // as users see it), whose real path is real; relItem is dir relative to the
 // item folder ("" for the item folder).
-func (w *itemWalker) walkDir(dir, real, relItem string) error {
+//
+// Helm charts (folders with a Chart.yaml) are copied as they are, never
+// templated, as in the original; raw says the folder is inside one.
+func (w *itemWalker) walkDir(dir, real, relItem string, raw bool) error {
+	raw = raw || fileExists(filepath.Join(dir, "Chart.yaml"))
 	if w.visiting[real] {
 		return fmt.Errorf("%s: symlink cycle", w.relRepo(dir))
 	}
@@ -134,7 +152,7 @@ func (w *itemWalker) walkDir(dir, real, relItem string) error {
 				continue
 			}
 			w.out.dirs = append(w.out.dirs, rel)
-			if err := w.walkDir(path, target, rel); err != nil {
+			if err := w.walkDir(path, target, rel, raw); err != nil {
 				return err
 			}
 			continue
@@ -142,7 +160,7 @@ func (w *itemWalker) walkDir(dir, real, relItem string) error {
 		if e.Name() == ".templateignore" {
 			continue
 		}
-		if err := w.renderFile(path, target, rel); err != nil {
+		if err := w.renderFile(path, target, rel, raw); err != nil {
 			return err
 		}
 	}
@@ -168,7 +186,7 @@ func (w *itemWalker) followSymlink(path string) (string, os.FileInfo, error) {
 	return resolved, st, nil
 }
 
-func (w *itemWalker) renderFile(path, real, relItem string) error {
+func (w *itemWalker) renderFile(path, real, relItem string, raw bool) error {
 	relRepo := w.relRepo(path)
 	projectDir := w.p.Root
 	if w.it.SourceID != "" {
@@ -180,7 +198,7 @@ func (w *itemWalker) renderFile(path, real, relItem string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", relRepo, err)
 	}
-	if !w.ign.ignored(relRepo, false) {
+	if !raw && !w.ign.ignored(relRepo, false) {
 		s, err := w.p.Templates.RenderString(w.ctx, relRoot, string(data), w.p.Templates.SearchDirsFor(filepath.Dir(path)), w.it.Vars)
 		if err != nil {
 			return fmt.Errorf("render %s: %w", relRoot, err)

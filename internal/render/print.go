@@ -12,14 +12,20 @@ import (
 // WriteObjects writes the objects of all included items as a YAML stream,
 // keys sorted, as `kubectl get -o yaml` style tools print them. Objects are
 // encoded in parallel; the output order is the render order.
-func WriteObjects(w io.Writer, res *Result) error {
-	var objs []map[string]any
+// A non-nil mask is applied to every object first (it must not change
+// its argument).
+func WriteObjects(w io.Writer, res *Result, mask func(any) any) error {
+	var objs []any
 	for _, it := range res.Items {
 		if it.Excluded {
 			continue
 		}
 		for _, o := range it.Objects {
-			objs = append(objs, o.Object)
+			var obj any = o.Object
+			if mask != nil {
+				obj = mask(obj)
+			}
+			objs = append(objs, obj)
 		}
 	}
 	docs := make([][]byte, len(objs))

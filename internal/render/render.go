@@ -36,6 +36,12 @@ type Options struct {
 	// Scope tells namespaced from cluster-scoped kinds; nil means the
 	// built-in list (offline).
 	Scope *k8s.Scope
+	// Decrypt decrypts SOPS files of the items; nil leaves them as they
+	// are.
+	Decrypt DecryptFunc
+	// NewMasker returns a function masking values in text; it masks
+	// decrypted values in OutputDir.
+	NewMasker func(values []string) func(string) string
 	// PullChart pulls Helm charts that were not pre-pulled (see
 	// helm.RenderOptions.PullChart).
 	PullChart func(ctx context.Context, cfg *helm.Config) (string, error)
@@ -67,6 +73,7 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 		IgnoreForDiff:      p.IgnoreForDiff,
 		ConflictResolution: p.ConflictResolution,
 		SensitiveValues:    p.SensitiveValues(),
+		DecryptedValues:    append([]string(nil), p.DecryptedValues()...),
 		Inclusion:          &in,
 	}
 	type job struct {
@@ -111,6 +118,16 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 		files, err := renderItemFiles(ctx, p, j.it)
 		if err != nil {
 			return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+		}
+		secrets, err := decryptFiles(ctx, files, j.it.Dir, opts.Decrypt)
+		if err != nil {
+			return fmt.Errorf("deployment item %s: %w", j.it.RelDir, err)
+		}
+		if len(secrets) != 0 {
+			mu.Lock()
+			res.SensitiveValues = append(res.SensitiveValues, secrets...)
+			res.DecryptedValues = append(res.DecryptedValues, secrets...)
+			mu.Unlock()
 		}
 		j.files = files
 		if !j.it.Config.OnlyRender {
@@ -171,6 +188,14 @@ func Render(ctx context.Context, p *project.Project, opts Options) (*Result, err
 			return nil, err
 		}
 		if opts.OutputDir != "" {
+			for _, j := range jobs {
+				if err := j.files.reseal(filepath.Join(outDir, filepath.FromSlash(j.relOut))); err != nil {
+					return nil, fmt.Errorf("write rendered files of %s: %w", j.it.RelDir, err)
+				}
+			}
+			if err := maskTree(outDir, res.DecryptedValues, opts.NewMasker); err != nil {
+				return nil, fmt.Errorf("render output: %w", err)
+			}
 			if err := WriteOutputDir(outDir, opts.OutputDir); err != nil {
 				return nil, err
 			}

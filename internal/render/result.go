@@ -26,6 +26,10 @@ type Result struct {
 	// SensitiveValues are rendered values of vars marked sensitive; they
 	// must be masked in every output.
 	SensitiveValues []string
+	// DecryptedValues are the values of SOPS files decrypted while
+	// rendering (also in SensitiveValues); even printed manifests mask
+	// them.
+	DecryptedValues []string
 	// Inclusion is the item selection the render used; prune and delete
 	// apply it to the objects in the cluster.
 	Inclusion *Inclusion

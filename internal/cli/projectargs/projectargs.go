@@ -173,6 +173,7 @@ func (f *Flags) EngineOptions(fa *factory.Factory) (engine.Options, error) {
 	if o.FetchOCI, err = f.ociFetcher(fa); err != nil {
 		return o, err
 	}
+	o.Decrypt = sopsDecrypt(fa)
 	o.Cluster = engine.ClusterFunc(func(ctx context.Context, kubeContext string) (*engine.Cluster, error) {
 		return f.connect(fa, kubeContext)
 	})

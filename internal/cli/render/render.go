@@ -10,6 +10,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
+	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/render"
 )
@@ -67,7 +68,13 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	opts.F.SetMasker(t.Masker())
 	if opts.PrintAll {
-		return render.WriteObjects(opts.F.IO.Out, t.Rendered)
+		// Values decrypted from SOPS files are never printed; the
+		// manifests stay valid YAML.
+		var mask func(any) any
+		if len(t.Rendered.DecryptedValues) != 0 {
+			mask = diff.NewMasker(t.Rendered.DecryptedValues).Value
+		}
+		return render.WriteObjects(opts.F.IO.Out, t.Rendered, mask)
 	}
 	fmt.Fprintf(opts.F.IO.ErrOut, "Rendered into %s\n", eopts.RenderOutputDir)
 	return nil

@@ -103,7 +103,7 @@ func pgpEncrypt(e *openpgp.Entity, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := openpgp.Encrypt(aw, []*openpgp.Entity{e}, nil, nil, nil)
+	w, err := openpgp.Encrypt(aw, []*openpgp.Entity{e}, nil, &openpgp.FileHints{IsBinary: true}, nil)
 	if err != nil {
 		return nil, err
 	}
