@@ -138,3 +138,36 @@ func TestSopsRenderWithGPG(t *testing.T) {
 		t.Errorf("without the PGP key: exit %d: %s", res.Code, res.Stderr)
 	}
 }
+
+// TestSopsSecretGeneratorEnvFile: a SOPS-encrypted .env file of a
+// Kustomize secretGenerator is decrypted for Kustomize.
+func TestSopsSecretGeneratorEnvFile(t *testing.T) {
+	id, rcpt, err := sopstest.NewAge()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plain = "generated-secret-value"
+	env, err := sopstest.Encrypt("secret.env", []byte("PASSWORD="+plain+"\n"), sopstest.Options{Age: []string{rcpt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := kluctltest.WriteProject(t, map[string]string{
+		".kluctl.yaml":           "targets:\n  - name: test\n",
+		"deployment.yml":         "deployments:\n  - path: app\n",
+		"app/kustomization.yaml": "secretGenerator:\n  - name: generated\n    namespace: default\n    envs: [secret.env]\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+		"app/secret.env":         string(env),
+	})
+	res := kluctltest.Run(t, isolatedEnv(t, "SOPS_AGE_KEY="+id), "render", "--project-dir", dir, "-t", "test", "--offline-kubernetes", "--print-all")
+	if res.Code != 0 {
+		t.Fatalf("render: exit %d: %s", res.Code, res.Stderr)
+	}
+	objs := parseObjects(t, []byte(res.Stdout))
+	sec := objs["v1/Secret/default/generated"]
+	data, _ := sec["data"].(map[string]any)
+	if data["PASSWORD"] != "*****" {
+		t.Errorf("generated Secret data: %v; want the decrypted value, masked", data)
+	}
+	if strings.Contains(res.Stdout, plain) || strings.Contains(res.Stdout, "ENC[") {
+		t.Errorf("the output holds the plain or encrypted value:\n%s", res.Stdout)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/getsops/sops/v3/config"
 	"github.com/getsops/sops/v3/keys"
 	"github.com/getsops/sops/v3/pgp"
+	"github.com/getsops/sops/v3/stores/dotenv"
 	sopsjson "github.com/getsops/sops/v3/stores/json"
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 )
@@ -40,12 +41,15 @@ type store interface {
 	EmitEncryptedFile(sopsv3.Tree) ([]byte, error)
 }
 
-// Encrypt encrypts plain (YAML, or JSON when path ends in .json) as
+// Encrypt encrypts plain (YAML, JSON for .json, dotenv for .env) as
 // `sops --encrypt` would.
 func Encrypt(path string, plain []byte, opts Options) ([]byte, error) {
 	var st store = sopsyaml.NewStore(&config.YAMLStoreConfig{})
-	if strings.EqualFold(filepath.Ext(path), ".json") {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
 		st = sopsjson.NewStore(&config.JSONStoreConfig{})
+	case ".env":
+		st = dotenv.NewStore(&config.DotenvStoreConfig{})
 	}
 	branches, err := st.LoadPlainFile(plain)
 	if err != nil {
