@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kluctl-go/kluctl/internal/filelock"
 )
 
 func TestPruneCacheRemovesOnlyOldUnlockedVersions(t *testing.T) {
@@ -30,7 +32,7 @@ func TestPruneCacheRemovesOnlyOldUnlockedVersions(t *testing.T) {
 	fresh := mk("1.0.0", time.Minute)
 	stale := mk("0.9.0", 48*time.Hour)
 	busy := mk("0.8.0", 48*time.Hour)
-	unlock, err := lockFile(context.Background(), busy+".lock")
+	unlock, err := filelock.Lock(context.Background(), busy+".lock", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/kluctl-go/kluctl/internal/filelock"
 )
 
 // The cache folder holds artifacts/<hex>/ (the unpacked files),
@@ -31,25 +31,21 @@ func (c *Cache) open(ctx context.Context, digest v1.Hash, fill func(dir string) 
 	// Normally two rounds: look, fill, look again. More only when a
 	// pruner removes the folder between filling and using it.
 	for range 3 {
-		f, err := lockFile(ctx, lockPath, syscall.LOCK_SH)
+		unlock, err := filelock.Lock(ctx, lockPath, false)
 		if err != nil {
 			return "", nil, nil, err
 		}
 		if manifest, err := os.ReadFile(base + ".manifest"); err == nil {
 			if st, err := os.Stat(base); err == nil && st.IsDir() {
-				now := time.Now()
-				_ = os.Chtimes(lockPath, now, now)
-				return base, manifest, func() { unlock(f) }, nil
+				return base, manifest, unlock, nil
 			}
 		}
-		unlock(f)
-		if f, err = lockFile(ctx, lockPath, syscall.LOCK_EX); err != nil {
+		unlock()
+		if unlock, err = filelock.Lock(ctx, lockPath, true); err != nil {
 			return "", nil, nil, err
 		}
 		err = c.fill(base, fill)
-		now := time.Now()
-		_ = os.Chtimes(lockPath, now, now)
-		unlock(f)
+		unlock()
 		if err != nil {
 			return "", nil, nil, err
 		}
@@ -85,79 +81,17 @@ func (c *Cache) fill(base string, fill func(dir string) ([]byte, error)) error {
 	return os.Rename(filepath.Join(tmp, "files"), base)
 }
 
-// lockFile opens path (creating it) and locks it with how, waiting until
-// ctx is done. A lock on a file a pruner removed meanwhile is retried on
-// the new file.
-func lockFile(ctx context.Context, path string, how int) (*os.File, error) {
-	for {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		for {
-			err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, syscall.EWOULDBLOCK) {
-				_ = f.Close()
-				return nil, err
-			}
-			select {
-			case <-ctx.Done():
-				_ = f.Close()
-				return nil, ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		held, err1 := f.Stat()
-		now, err2 := os.Stat(path)
-		if err1 == nil && err2 == nil && os.SameFile(held, now) {
-			return f, nil
-		}
-		_ = f.Close()
-	}
-}
-
-func unlock(f *os.File) {
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	_ = f.Close()
-}
-
 // prune bounds the cache folder dir: it removes the least recently used
 // artifacts beyond maxArtifacts that nobody used for an hour and nobody
 // uses now, and unpack folders of processes that died a day ago.
 func prune(dir string, maxArtifacts int) {
 	locks, _ := filepath.Glob(filepath.Join(dir, "artifacts", "*.lock"))
-	type entry struct {
-		lock string
-		used time.Time
-	}
-	var es []entry
-	for _, l := range locks {
-		if st, err := os.Stat(l); err == nil {
-			es = append(es, entry{l, st.ModTime()})
-		}
-	}
-	sort.Slice(es, func(i, j int) bool { return es[i].used.After(es[j].used) })
-	for i := maxArtifacts; i < len(es); i++ {
-		if time.Since(es[i].used) < time.Hour {
-			continue
-		}
-		f, err := os.OpenFile(es[i].lock, os.O_RDWR, 0)
-		if err != nil {
-			continue
-		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			base := strings.TrimSuffix(es[i].lock, ".lock")
-			// The manifest first: without it the folder counts as
-			// missing.
-			_ = os.Remove(base + ".manifest")
-			_ = os.RemoveAll(base)
-			_ = os.Remove(es[i].lock)
-		}
-		_ = f.Close()
-	}
+	filelock.Prune(locks, maxArtifacts, time.Hour, func(lock string) {
+		base := strings.TrimSuffix(lock, ".lock")
+		// The manifest first: without it the folder counts as missing.
+		_ = os.Remove(base + ".manifest")
+		_ = os.RemoveAll(base)
+	})
 	tmps, _ := filepath.Glob(filepath.Join(dir, "tmp", "*"))
 	for _, t := range tmps {
 		if st, err := os.Stat(t); err == nil && time.Since(st.ModTime()) > 24*time.Hour {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,18 +56,4 @@ func TestPruneKeepsRecentAndInUseArtifacts(t *testing.T) {
 		t.Errorf("artifacts left: %v, want 3 and 4", left)
 	}
 	releases[3]()
-}
-
-func TestLockFileWaitsForContext(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "x.lock")
-	f, err := lockFile(context.Background(), p, syscall.LOCK_EX)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock(f)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if _, err := lockFile(ctx, p, syscall.LOCK_SH); err == nil {
-		t.Fatal("a shared lock was granted while the exclusive one is held")
-	}
 }
