@@ -123,6 +123,15 @@ func hostMatches(host string, u *url.URL) bool {
 
 // httpClient returns a client with t's TLS settings.
 func (t TLS) httpClient(timeout time.Duration) (*http.Client, error) {
+	tr, err := t.Transport()
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+// Transport returns an HTTP transport with t's TLS settings.
+func (t TLS) Transport() (*http.Transport, error) {
 	cfg := &tls.Config{InsecureSkipVerify: t.InsecureSkipTLSVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // asked for explicitly
 	if len(t.CAPEM) != 0 {
 		pool, err := x509.SystemCertPool()
@@ -143,5 +152,5 @@ func (t TLS) httpClient(timeout time.Duration) (*http.Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = cfg
-	return &http.Client{Transport: tr, Timeout: timeout}, nil
+	return tr, nil
 }

@@ -11,15 +11,9 @@ import (
 	"github.com/kluctl-go/kluctl/internal/project"
 )
 
-// Override replaces a remote repository (or, with Group, every repository
-// below a prefix) by a local folder for one run: --local-git-override and
-// --local-git-group-override.
-type Override struct {
-	// RepoKey is the repository or group, as host/path.
-	RepoKey string
-	Group   bool
-	Dir     string
-}
+// Override is a local override of a git repository
+// (--local-git-override, --local-git-group-override).
+type Override = project.Override
 
 // ParseOverride parses "<host>/<path>=<dir>" (also the deprecated
 // "<host>:<path>=<dir>").
@@ -39,27 +33,6 @@ func ParseOverride(s string, group bool) (Override, error) {
 	return Override{RepoKey: key, Group: group, Dir: dir}, nil
 }
 
-// local returns the folder overriding the repository key ("git://host/path"),
-// "" when none does. A group override only applies when the repository's
-// folder exists in it.
-func local(overrides []Override, key string) string {
-	k := strings.TrimPrefix(key, "git://")
-	for _, o := range overrides {
-		if !o.Group && o.RepoKey == k {
-			return o.Dir
-		}
-	}
-	for _, o := range overrides {
-		if rest, ok := strings.CutPrefix(k, o.RepoKey+"/"); o.Group && ok {
-			d := filepath.Join(o.Dir, filepath.FromSlash(rest))
-			if st, err := os.Stat(d); err == nil && st.IsDir() {
-				return d
-			}
-		}
-	}
-	return ""
-}
-
 // Includes fetches the repositories of git includes out of a Cache, with
 // the credentials Auth finds for each URL.
 type Includes struct {
@@ -77,7 +50,7 @@ func (i *Includes) Fetch(ctx context.Context, url string, ref *project.GitRef) (
 		return nil, nil, fmt.Errorf("url: %w", err)
 	}
 	safe := gitinfo.Redacted(u)
-	if d := local(i.Overrides, gitinfo.RepoKey(u)); d != "" {
+	if d := project.LocalDir(i.Overrides, strings.TrimPrefix(gitinfo.RepoKey(u), "git://")); d != "" {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			return nil, nil, err

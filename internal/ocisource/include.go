@@ -11,15 +11,9 @@ import (
 	"github.com/kluctl-go/kluctl/internal/project"
 )
 
-// Override replaces an OCI repository (or, with Group, every repository
-// below a prefix) by a local folder for one run: --local-oci-override
-// and --local-oci-group-override.
-type Override struct {
-	// RepoKey is the repository or group: registry/path, lower case.
-	RepoKey string
-	Group   bool
-	Dir     string
-}
+// Override is a local override of an OCI repository
+// (--local-oci-override, --local-oci-group-override).
+type Override = project.Override
 
 // ParseOverride parses "<registry>/<path>=<dir>".
 func ParseOverride(s string, group bool) (Override, error) {
@@ -29,27 +23,6 @@ func ParseOverride(s string, group bool) (Override, error) {
 		return Override{}, fmt.Errorf("%q is not in the form <registry>/<repository>=<local folder>", s)
 	}
 	return Override{RepoKey: strings.ToLower(key), Group: group, Dir: dir}, nil
-}
-
-// localOverride returns the folder overriding the repository u, "" when
-// none does. A group override only applies when the repository's folder
-// exists in it.
-func localOverride(overrides []Override, u URL) string {
-	key := u.Key()
-	for _, o := range overrides {
-		if !o.Group && o.RepoKey == key {
-			return o.Dir
-		}
-	}
-	for _, o := range overrides {
-		if rest, ok := strings.CutPrefix(key, o.RepoKey+"/"); o.Group && ok {
-			d := filepath.Join(o.Dir, filepath.FromSlash(rest))
-			if st, err := os.Stat(d); err == nil && st.IsDir() {
-				return d
-			}
-		}
-	}
-	return ""
 }
 
 // Includes fetches the artifacts of OCI includes out of a Cache.
@@ -66,7 +39,7 @@ func (i *Includes) Fetch(ctx context.Context, url string, ref *project.OciRef) (
 	if err != nil {
 		return nil, nil, err
 	}
-	if d := localOverride(i.Overrides, u); d != "" {
+	if d := project.LocalDir(i.Overrides, u.Key()); d != "" {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			return nil, nil, err

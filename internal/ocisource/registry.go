@@ -2,8 +2,6 @@ package ocisource
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -120,7 +118,7 @@ func (r *Registry) repository(ctx context.Context, u URL) (repo name.Repository,
 	if repo, err = name.NewRepository(u.Host+"/"+u.Repository, nopts...); err != nil {
 		return repo, nil, nil, fmt.Errorf("invalid oci url %s: %w", u, err)
 	}
-	tr, err := httpTransport(t)
+	tr, err := t.Transport()
 	if err != nil {
 		return repo, nil, nil, fmt.Errorf("registry %s: %w", u.Host, err)
 	}
@@ -151,29 +149,4 @@ func (r *Registry) authenticator(ctx context.Context, repo name.Repository, cred
 		return authn.Anonymous, nil
 	}
 	return authn.Resolve(ctx, r.Keychain, repo)
-}
-
-// httpTransport returns a transport with the TLS settings t.
-func httpTransport(t chartpull.TLS) (*http.Transport, error) {
-	cfg := &tls.Config{InsecureSkipVerify: t.InsecureSkipTLSVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // asked for explicitly
-	if len(t.CAPEM) != 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(t.CAPEM) {
-			return nil, errors.New("the CA file holds no PEM certificate")
-		}
-		cfg.RootCAs = pool
-	}
-	if len(t.CertPEM) != 0 || len(t.KeyPEM) != 0 {
-		cert, err := tls.X509KeyPair(t.CertPEM, t.KeyPEM)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = cfg
-	return tr, nil
 }
