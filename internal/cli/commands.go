@@ -11,8 +11,10 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/gitopscmd"
 	"github.com/kluctl-go/kluctl/internal/cli/helmpull"
 	"github.com/kluctl-go/kluctl/internal/cli/helmupdate"
+	"github.com/kluctl-go/kluctl/internal/cli/listimages"
 	"github.com/kluctl-go/kluctl/internal/cli/listtargets"
 	"github.com/kluctl-go/kluctl/internal/cli/ocicmd"
+	"github.com/kluctl-go/kluctl/internal/cli/pokeimages"
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
 	"github.com/kluctl-go/kluctl/internal/cli/validate"
@@ -22,7 +24,9 @@ import (
 func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(rendercmd.NewCmd(f, nil))
 	root.AddCommand(listtargets.NewCmd(f, nil))
+	root.AddCommand(listimages.NewCmd(f, nil))
 	root.AddCommand(deploy.NewCmd(f, nil))
+	root.AddCommand(pokeimages.NewCmd(f, nil))
 	root.AddCommand(diff.NewCmd(f, nil))
 	root.AddCommand(prune.NewCmd(f, nil))
 	root.AddCommand(delete.NewCmd(f, nil))

@@ -68,7 +68,7 @@ func (rc *run) fullReconcile() (error, error) {
 	if needValidate {
 		errs = append(errs, rc.validate())
 	}
-	if deployed != nil {
+	if deployed != nil && !rc.pokeMode() {
 		// Right after a clean deploy, a dry-run diff would only find what
 		// the deploy itself found: the orphans it left.
 		rc.recordDrift(deployed.DriftAfterDeploy())
@@ -96,8 +96,12 @@ func (rc *run) targetKey() v1beta1.TargetKey {
 	return v1beta1.TargetKey{TargetName: rc.target.Name(), Discriminator: rc.target.Discriminator(), ClusterId: rc.r.clusterIDOf(rc.ctx, rc.target)}
 }
 
-// deploy runs the engine's deploy (with prune when asked) and records it.
+// deploy runs the engine's deploy (with prune when asked) and records it;
+// with spec.deployMode poke-images it only pokes the images.
 func (rc *run) deploy(o deploy.Options) (*result.CommandResult, error) {
+	if rc.pokeMode() {
+		return rc.pokeImages(o.DryRun, false)
+	}
 	if o.Prune && rc.target.Discriminator() == "" {
 		return nil, errors.New("spec.prune is set, but the target has no discriminator; refusing to look for orphans")
 	}

@@ -178,6 +178,13 @@ func (rc *run) runRequest(annotation string) (string, error) {
 		rc.kd.Status.LastDiffResult = encodeRaw(sum)
 		return res.Document.ID, errorOf(sum, "diff")
 	case v1beta1.KluctlRequestDeployAnnotation:
+		if rc.pokeMode() {
+			doc, err := rc.pokeImages(rc.deployOptions().DryRun, true)
+			if doc == nil {
+				return "", err
+			}
+			return doc.ID, err
+		}
 		rc.progress("Performing deploy")
 		o := rc.deployOptions()
 		res, err := rc.target.Deploy(rc.ctx, o)

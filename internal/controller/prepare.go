@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
@@ -24,9 +23,6 @@ func (rc *run) prepare() error {
 	}
 	if len(spec.SourceOverrides) != 0 {
 		return fmt.Errorf("spec.sourceOverrides: source overrides are %w", errNotSupported)
-	}
-	if spec.DeployMode == v1beta1.KluctlDeployPokeImages {
-		return fmt.Errorf("spec.deployMode: poke-images is %w", errNotSupported)
 	}
 	src, err := sourceOf(rc.kd)
 	if err != nil {

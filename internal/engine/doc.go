@@ -1,7 +1,7 @@
 // Package engine is the one pipeline behind every command: it loads a
 // Kluctl project, renders one target for a cluster (what Kluctl calls the
-// target context) and runs deploy, diff, prune, delete and validate on the
-// result. The CLI and the GitOps controller only turn their inputs into
+// target context) and runs deploy, diff, prune, delete, validate and
+// poke-images on the result, and lists the images it resolved. The CLI and the GitOps controller only turn their inputs into
 // Options and present what the engine returns.
 //
 // The engine holds no process state: it never reads the working folder or
