@@ -407,3 +407,19 @@ func TestGitIncludeCycleAndDistinctErrors(t *testing.T) {
 		t.Errorf("the timeout did not stop the fetch")
 	}
 }
+
+// TestGitIncludeCredentialsFromGitCredentialStore: ~/.git-credentials
+// (git's credential store) serves https includes, as in the original.
+func TestGitIncludeCredentialsFromGitCredentialStore(t *testing.T) {
+	e := newIncludeEnv(t)
+	dir := includingProject(t, fmt.Sprintf("{url: %q, subDir: bases/app}", e.srv.URL("shared")))
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, ".git-credentials"), "https://other:x@example.com\nhttp://"+includeUser+":"+includePassword+"@"+e.host+"\n")
+	res := renderIncluding(t, tempEnv(t, "HOME="+home, "SSH_AUTH_SOCK="), dir)
+	if res.Code != 0 {
+		t.Fatalf("render: exit %d: %s", res.Code, res.Stderr)
+	}
+	if got := cmData(t, parseObjects(t, []byte(res.Stdout)), "default", "base-test")["version"]; got != "v2" {
+		t.Errorf("version = %v, want v2", got)
+	}
+}

@@ -3,6 +3,7 @@ package projectargs
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -163,6 +164,24 @@ func (f *Flags) gitCredentials(fa *factory.Factory) (gitsource.Credentials, erro
 		entries = append(entries, e)
 	}
 	home := fa.Getenv("HOME")
+	if home != "" {
+		// git's credential store (`git config credential.helper store`),
+		// as the original reads it: https://user:password@host lines.
+		if b, err := os.ReadFile(filepath.Join(home, ".git-credentials")); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				u, err := url.Parse(strings.TrimSpace(line))
+				if err != nil || u.User == nil || u.Host == "" {
+					continue
+				}
+				pw, _ := u.User.Password()
+				e := &entry{host: u.Host, auth: gitsource.Auth{Username: u.User.Username(), Password: pw}}
+				if p := strings.Trim(u.Path, "/"); p != "" {
+					e.path = p
+				}
+				entries = append(entries, e)
+			}
+		}
+	}
 	if fa.Getenv("SSH_AUTH_SOCK") != "" {
 		entries = append(entries, &entry{host: "*", auth: gitsource.Auth{Agent: true}})
 	}
