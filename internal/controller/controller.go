@@ -39,6 +39,10 @@ import (
 type Options struct {
 	// Name is the controller's name in events, logs and field managers.
 	Name string
+	// Getenv reads the controller's environment; deployments see only
+	// the credentials of secret stores in it (see secretStoreEnv). Nil is
+	// an empty environment.
+	Getenv func(string) string
 	// Namespace is where the controller runs.
 	Namespace string
 	// DefaultServiceAccount is impersonated when a KluctlDeployment names

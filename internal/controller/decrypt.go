@@ -55,3 +55,19 @@ func (rc *run) decrypt() project.DecryptFunc {
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// secretStoreEnv is the environment a deployment's vars sources see: only
+// the controller's credentials of secret stores (as the original, whose
+// vault, AWS, GCP and Azure sources use the controller's identity), never
+// anything else of its environment.
+func (r *Reconciler) secretStoreEnv(key string) string {
+	if r.opts.Getenv == nil {
+		return ""
+	}
+	for _, p := range []string{"AWS_", "AZURE_", "GOOGLE_", "GCE_METADATA_HOST", "VAULT_", "KLUCTL_AZURE_ACCESS_TOKEN", "KLUCTL_GCP_SECRET_MANAGER_ENDPOINT"} {
+		if strings.HasPrefix(key, p) {
+			return r.opts.Getenv(key)
+		}
+	}
+	return ""
+}

@@ -118,7 +118,7 @@ func (rc *run) engineOptions(projectDir, repoRoot string) (engine.Options, error
 		ProjectDir: projectDir,
 		RepoRoot:   repoRoot,
 		Target:     deref(spec.Target),
-		Getenv:     func(string) string { return "" },
+		Getenv:     rc.r.secretStoreEnv,
 		Cluster:    rc.clusterProvider(),
 		ScratchDir: rc.r.opts.ScratchDir,
 		Inclusion: render.Inclusion{

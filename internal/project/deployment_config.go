@@ -102,19 +102,19 @@ type VarsSource struct {
 	Sensitive     *bool  `json:"sensitive,omitempty"`
 	TargetPath    string `json:"targetPath,omitempty"`
 
-	Values            Values                   `json:"values,omitempty"`
-	File              *string                  `json:"file,omitempty"`
-	SystemEnvVars     Values                   `json:"systemEnvVars,omitempty"`
-	ClusterConfigMap  *ClusterObjectVarsSource `json:"clusterConfigMap,omitempty"`
-	ClusterSecret     *ClusterObjectVarsSource `json:"clusterSecret,omitempty"`
-	Git               *GitVarsSource           `json:"git,omitempty"`
-	GitFiles          *GitFilesVarsSource      `json:"gitFiles,omitempty"`
-	ClusterObject     *ObjectVarsSource        `json:"clusterObject,omitempty"`
-	HTTP              *HTTPVarsSource          `json:"http,omitempty"`
-	AwsSecretsManager Values                   `json:"awsSecretsManager,omitempty"`
-	GcpSecretManager  Values                   `json:"gcpSecretManager,omitempty"`
-	AzureKeyVault     Values                   `json:"azureKeyVault,omitempty"`
-	Vault             Values                   `json:"vault,omitempty"`
+	Values            Values                       `json:"values,omitempty"`
+	File              *string                      `json:"file,omitempty"`
+	SystemEnvVars     Values                       `json:"systemEnvVars,omitempty"`
+	ClusterConfigMap  *ClusterObjectVarsSource     `json:"clusterConfigMap,omitempty"`
+	ClusterSecret     *ClusterObjectVarsSource     `json:"clusterSecret,omitempty"`
+	Git               *GitVarsSource               `json:"git,omitempty"`
+	GitFiles          *GitFilesVarsSource          `json:"gitFiles,omitempty"`
+	ClusterObject     *ObjectVarsSource            `json:"clusterObject,omitempty"`
+	HTTP              *HTTPVarsSource              `json:"http,omitempty"`
+	AwsSecretsManager *AwsSecretsManagerVarsSource `json:"awsSecretsManager,omitempty"`
+	GcpSecretManager  *GcpSecretManagerVarsSource  `json:"gcpSecretManager,omitempty"`
+	AzureKeyVault     *AzureKeyVaultVarsSource     `json:"azureKeyVault,omitempty"`
+	Vault             *VaultVarsSource             `json:"vault,omitempty"`
 }
 
 // ClusterObjectVarsSource selects a ConfigMap or Secret key to load vars
@@ -188,4 +188,43 @@ type HTTPVarsSource struct {
 	// JSONPath selects the vars inside the response: a string holding a
 	// YAML mapping (or a mapping).
 	JSONPath *string `json:"jsonPath,omitempty"`
+}
+
+// AwsSecretsManagerVarsSource loads the YAML held by an AWS Secrets Manager
+// secret: `awsSecretsManager: {secretName, region, profile}`.
+type AwsSecretsManagerVarsSource struct {
+	// SecretName is the name or the ARN of the secret; a name needs a
+	// region.
+	SecretName string `json:"secretName"`
+	// Region is the AWS region; without it, the region of the ARN.
+	Region *string `json:"region,omitempty"`
+	// Profile is the profile of the shared AWS config and credentials
+	// files to take the credentials from.
+	Profile *string `json:"profile,omitempty"`
+}
+
+// GcpSecretManagerVarsSource loads the YAML held by a Google Secret
+// Manager secret version: `gcpSecretManager: {secretName}`.
+type GcpSecretManagerVarsSource struct {
+	// SecretName is the version's resource name:
+	// projects/PROJECT/secrets/SECRET/versions/VERSION (or latest).
+	SecretName string `json:"secretName"`
+}
+
+// AzureKeyVaultVarsSource loads the YAML held by an Azure Key Vault secret:
+// `azureKeyVault: {vaultUri, secretName}`.
+type AzureKeyVaultVarsSource struct {
+	// VaultURI is the vault's URL, e.g. https://example.vault.azure.net/.
+	VaultURI   string `json:"vaultUri"`
+	SecretName string `json:"secretName"`
+}
+
+// VaultVarsSource loads the key/value pairs of a HashiCorp Vault secret:
+// `vault: {address, path}`.
+type VaultVarsSource struct {
+	// Address is the server's URL, e.g. https://vault.example.com:8200.
+	Address string `json:"address"`
+	// Path is the API path of the secret (without /v1/), e.g.
+	// secret/data/app for a KV version 2 mount.
+	Path string `json:"path"`
 }

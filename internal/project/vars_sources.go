@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 )
 
 // ClusterReader reads ConfigMap and Secret keys for clusterConfigMap and
@@ -110,16 +116,16 @@ func (l *varsLoader) fetch(ctx context.Context, vars *Vars, src *VarsSource, sea
 		return l.loadClusterObject(ctx, vars, src, searchDirs)
 	case src.HTTP != nil:
 		return l.loadHTTP(ctx, vars, src)
+	case src.Vault != nil:
+		return l.loadVault(ctx, vars, src, searchDirs)
+	case src.AwsSecretsManager != nil:
+		return l.loadAwsSecretsManager(ctx, vars, src, searchDirs)
+	case src.GcpSecretManager != nil:
+		return l.loadGcpSecretManager(ctx, vars, src, searchDirs)
+	case src.AzureKeyVault != nil:
+		return l.loadAzureKeyVault(ctx, vars, src, searchDirs)
 	}
-	for name, set := range map[string]bool{
-		"awsSecretsManager": src.AwsSecretsManager != nil, "gcpSecretManager": src.GcpSecretManager != nil,
-		"azureKeyVault": src.AzureKeyVault != nil, "vault": src.Vault != nil,
-	} {
-		if set {
-			return nil, false, false, fmt.Errorf("vars source type %q is not supported by this version of kluctl", name)
-		}
-	}
-	return nil, false, false, errors.New("vars source has no type (expected one of values, file, git, gitFiles, systemEnvVars, clusterConfigMap, clusterSecret, clusterObject, http)")
+	return nil, false, false, errors.New("vars source has no type (expected one of values, file, git, gitFiles, systemEnvVars, clusterConfigMap, clusterSecret, clusterObject, http, vault, awsSecretsManager, gcpSecretManager, azureKeyVault)")
 }
 
 func (l *varsLoader) fetchFile(ctx context.Context, vars *Vars, file string, searchDirs []string) (any, bool, bool, error) {
@@ -275,6 +281,118 @@ func sourceKind(src *VarsSource) string {
 		return "clusterObject " + src.ClusterObject.Kind
 	case src.HTTP != nil:
 		return "http " + redactURL(src.HTTP.URL)
+	case src.Vault != nil:
+		return "vault " + redactURL(src.Vault.Address) + " " + src.Vault.Path
+	case src.AwsSecretsManager != nil:
+		return "awsSecretsManager " + src.AwsSecretsManager.SecretName
+	case src.GcpSecretManager != nil:
+		return "gcpSecretManager " + src.GcpSecretManager.SecretName
+	case src.AzureKeyVault != nil:
+		return "azureKeyVault " + redactURL(src.AzureKeyVault.VaultURI) + " " + src.AzureKeyVault.SecretName
 	}
 	return "unknown"
+}
+
+// secretStoreTimeout bounds one request to a secret store or token service.
+const secretStoreTimeout = 60 * time.Second
+
+// doSecretStoreRequest sends a request with credentials and returns the
+// status and the (bounded) body. Redirects are only followed within the
+// origin, so credentials never reach another host.
+func doSecretStoreRequest(req *http.Request) (int, []byte, error) {
+	client := &http.Client{Timeout: secretStoreTimeout, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("too many redirects")
+		}
+		if next.URL.Scheme != via[0].URL.Scheme || next.URL.Host != via[0].URL.Host {
+			return fmt.Errorf("refusing to follow a redirect to another origin (%s)", next.URL.Host)
+		}
+		return nil
+	}}
+	resp, err := client.Do(req)
+	if uerr := (*url.Error)(nil); errors.As(err, &uerr) {
+		return 0, nil, uerr.Err // without the URL
+	} else if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, httpVarsMaxBytes+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("read response: %w", err)
+	}
+	if len(data) > httpVarsMaxBytes {
+		return 0, nil, fmt.Errorf("response is larger than %d bytes", httpVarsMaxBytes)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// checkCredentialURL refuses to send credentials in clear text: https, or
+// plain http to a loopback address only (a local agent or test server).
+func checkCredentialURL(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+		return fmt.Errorf("refusing to send credentials over plain http to %s: use https (plain http is only allowed to loopback addresses)", u.Host)
+	}
+	return fmt.Errorf("%q is not an http(s) URL", redactURL(u.String()))
+}
+
+// secretVars turns the content of a secret into vars as the original does:
+// the content is rendered as a template with the vars loaded so far, then
+// parsed as YAML (or JSON), which must be a mapping. Error messages never
+// quote the content.
+func (l *varsLoader) secretVars(ctx context.Context, vars *Vars, desc, content string, searchDirs []string) (map[string]any, error) {
+	out, err := l.tpl.RenderString(ctx, desc, content, searchDirs, vars)
+	if err != nil {
+		return nil, fmt.Errorf("the secret's content does not render as a template (%s; the message is not shown, it quotes the secret)", errorPosition(err))
+	}
+	v, err := decodeYAMLValue([]byte(out))
+	if err != nil {
+		return nil, fmt.Errorf("the secret's content is not YAML or JSON (%s)", errorPosition(err))
+	}
+	switch m := v.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		return m, nil
+	}
+	return nil, fmt.Errorf("the secret's content is %s, not a YAML mapping", valueKind(v))
+}
+
+// errorPosition is the line a template or YAML error names, and the
+// template error's kind: what can be said without quoting the source.
+func errorPosition(err error) string {
+	msg := strings.TrimSpace(err.Error())
+	pos := regexp.MustCompile(`line (\d+|\?)`).FindString(msg + " line ?")
+	lines := strings.Split(msg, "\n")
+	if kind, _, ok := strings.Cut(strings.TrimSpace(lines[len(lines)-1]), ":"); ok && strings.HasSuffix(kind, "Error") && !strings.Contains(kind, " ") {
+		return kind + " at " + pos
+	}
+	return pos
+}
+
+// missingSecret is the result for a secret that does not exist: with
+// ignoreMissing an empty mapping (as in the original, targetPath then gets
+// an empty mapping), else an error naming the source.
+func (l *varsLoader) missingSecret(src *VarsSource, desc, hint string) (any, bool, bool, error) {
+	if src.IgnoreMissing {
+		l.debug(desc + ": secret not found, ignored (ignoreMissing)")
+		return map[string]any{}, true, true, nil
+	}
+	return nil, true, false, fmt.Errorf("%s: secret not found%s; set ignoreMissing: true to make it optional", desc, hint)
+}
+
+// scrubSecrets replaces the credentials in a message from a server.
+func scrubSecrets(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) >= 3 {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
 }

@@ -101,7 +101,7 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 	base := filepath.Join(filepath.Dir(engine.DefaultScratchDir(f.Getenv)), "controller")
 	return controller.Run(ctx, cfg, controller.RunOptions{
 		Options: controller.Options{
-			Name: o.name, Namespace: o.namespace, DefaultServiceAccount: o.defaultSA, DryRun: o.dryRun,
+			Name: o.name, Namespace: o.namespace, DefaultServiceAccount: o.defaultSA, DryRun: o.dryRun, Getenv: f.Getenv,
 			Concurrency: o.concurrency, WriteResults: o.results.Write,
 			Results:                o.results.StoreOptions(),
 			SourceDir:              filepath.Join(base, "sources"),
