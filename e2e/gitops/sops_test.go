@@ -59,7 +59,7 @@ func TestSopsDecryption(t *testing.T) {
 		kd.Spec.Source.Git = &v1beta1.ProjectSourceGit{URL: e.git.URL("sops"), Ref: &v1beta1.GitRef{Branch: "main"}}
 	}
 	e.kd("no-keys", "test", source)
-	kd := e.waitFor("no-keys", "failing without keys", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+	e.waitFor("no-keys", "failing without keys", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
 		c := findCondition(kd, "Ready")
 		return c != nil && c.Status == metav1.ConditionFalse && strings.Contains(c.Message, "secrets.yaml is encrypted with SOPS")
 	})
@@ -71,7 +71,7 @@ func TestSopsDecryption(t *testing.T) {
 		source(kd)
 		kd.Spec.Decryption = &v1beta1.Decryption{Provider: "sops", SecretRef: &v1beta1.LocalObjectReference{Name: "sops-keys"}}
 	})
-	kd = e.waitFor("with-keys", "deployed with decryption", 2*time.Minute, isReady)
+	kd := e.waitFor("with-keys", "deployed with decryption", 2*time.Minute, isReady)
 	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "age-cm", metav1.GetOptions{})
 	if err != nil || cm.Data["value"] != ageSecret {
 		t.Errorf("ConfigMap from the age-encrypted vars: %v %v", cm.Data, err)
