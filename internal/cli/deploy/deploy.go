@@ -106,6 +106,13 @@ func run(ctx context.Context, opts *Options) error {
 // dry-run) and asks whether to go on; an error means no.
 func ConfirmDeploy(ctx context.Context, f *factory.Factory, t *engine.Target, dopts deploy.Options) error {
 	preview, err := t.Diff(ctx, engine.DiffOptions{Options: dopts})
+	return ConfirmPreview(f, preview, err, "deploying", fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
+}
+
+// ConfirmPreview prints preview, the dry-run of a command (err its
+// error), and asks question; a dry-run with errors stops before asking
+// ("not <action>"). An error means no.
+func ConfirmPreview(f *factory.Factory, preview *result.Result, err error, action, question string) error {
 	if err != nil && preview == nil {
 		return err
 	}
@@ -113,9 +120,9 @@ func ConfirmDeploy(ctx context.Context, f *factory.Factory, t *engine.Target, do
 		return err
 	}
 	if preview.Err() != nil {
-		return fmt.Errorf("the dry-run found errors, not deploying: %w", preview.Err())
+		return fmt.Errorf("the dry-run found errors, not %s: %w", action, preview.Err())
 	}
-	ok, err := f.Confirm(fmt.Sprintf("Do you really want to deploy to the context/cluster %s?", t.ClusterName()))
+	ok, err := f.Confirm(question)
 	if err != nil {
 		return err
 	}

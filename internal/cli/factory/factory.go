@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -145,4 +146,29 @@ func (f *Factory) ExpandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// WriteOutputs writes data to each of paths ("-" or none is stdout), as
+// the -o/--output flags of list-targets and list-images do; what names
+// the content for errors.
+func (f *Factory) WriteOutputs(paths []string, data []byte, what string) error {
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			if _, err := f.IO.Out.Write(data); err != nil {
+				return err
+			}
+			continue
+		}
+		abs, err := f.Abs(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(abs, data, 0o644); err != nil {
+			return fmt.Errorf("write %s to %s: %w", what, p, err)
+		}
+	}
+	return nil
 }

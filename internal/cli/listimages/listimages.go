@@ -4,8 +4,6 @@ package listimages
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -75,26 +73,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	paths := opts.Output
-	if len(paths) == 0 {
-		paths = []string{"-"}
-	}
-	for _, p := range paths {
-		if p == "-" {
-			if _, err := opts.F.IO.Out.Write(out); err != nil {
-				return err
-			}
-			continue
-		}
-		abs, err := opts.F.Abs(p)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(abs, out, 0o644); err != nil {
-			return fmt.Errorf("write images to %s: %w", p, err)
-		}
-	}
-	return nil
+	return opts.F.WriteOutputs(opts.Output, out, "images")
 }
 
 // encode writes cfg as YAML (keys sorted, as the original writes it),

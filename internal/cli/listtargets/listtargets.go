@@ -3,8 +3,6 @@ package listtargets
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -85,26 +83,7 @@ func run(ctx context.Context, opts *Options) error {
 	} else if out, err = yaml.Marshal(targets); err != nil {
 		return err
 	}
-	paths := opts.Output
-	if len(paths) == 0 {
-		paths = []string{"-"}
-	}
-	for _, p := range paths {
-		if p == "-" {
-			if _, err := opts.F.IO.Out.Write(out); err != nil {
-				return err
-			}
-			continue
-		}
-		abs, err := opts.F.Abs(p)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(abs, out, 0o644); err != nil {
-			return fmt.Errorf("write targets to %s: %w", p, err)
-		}
-	}
-	return nil
+	return opts.F.WriteOutputs(opts.Output, out, "targets")
 }
 
 // toListed picks the original's fields from a rendered target.

@@ -3,16 +3,15 @@ package pokeimages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	deploycmd "github.com/kluctl-go/kluctl/internal/cli/deploy"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/cli/output"
 	"github.com/kluctl-go/kluctl/internal/cli/projectargs"
 	"github.com/kluctl-go/kluctl/internal/engine"
-	"github.com/kluctl-go/kluctl/internal/result"
 )
 
 // Options of the poke-images command.
@@ -76,21 +75,5 @@ func run(ctx context.Context, opts *Options) error {
 // dry-run) and asks whether to go on; an error means no.
 func confirm(ctx context.Context, f *factory.Factory, t *engine.Target) error {
 	preview, err := t.PokeImages(ctx, engine.PokeImagesOptions{DryRun: true})
-	if err != nil && preview == nil {
-		return err
-	}
-	if err := result.PrintText(f.IO.ErrOut, preview, f.IO.ColorErr()); err != nil {
-		return err
-	}
-	if preview.Err() != nil {
-		return fmt.Errorf("the dry-run found errors, not poking images: %w", preview.Err())
-	}
-	ok, err := f.Confirm(fmt.Sprintf("Do you really want to poke images to the context/cluster %s?", t.ClusterName()))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errors.New("aborted")
-	}
-	return nil
+	return deploycmd.ConfirmPreview(f, preview, err, "poking images", fmt.Sprintf("Do you really want to poke images to the context/cluster %s?", t.ClusterName()))
 }
