@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -35,6 +36,14 @@ func (l *varsLoader) loadVault(ctx context.Context, vars *Vars, src *VarsSource,
 		return fail(errors.New("address is not an http(s) URL"))
 	}
 	c := vaultClient{base: base, token: l.getenv("VAULT_TOKEN"), namespace: l.getenv("VAULT_NAMESPACE")}
+	if role := l.getenv("VAULT_KUBERNETES_ROLE"); c.token == "" && role != "" {
+		if err := checkCredentialURL(base); err != nil {
+			return fail(err)
+		}
+		if c.token, err = c.kubernetesLogin(ctx, role, l.getenv("VAULT_KUBERNETES_MOUNT"), l.getenv("VAULT_KUBERNETES_TOKEN_FILE")); err != nil {
+			return fail(err)
+		}
+	}
 	if c.token != "" {
 		vars.MarkSensitive([]any{c.token})
 		if err := checkCredentialURL(base); err != nil {
@@ -178,4 +187,52 @@ func isKVv2Data(data map[string]any) bool {
 	_, hasData := data["data"]
 	_, hasVersion := meta["version"]
 	return hasData && hasVersion
+}
+
+// kubernetesLogin logs in with Vault's Kubernetes auth method (mount
+// "kubernetes" unless given) as role, with the service account token in
+// tokenFile (the pod's own token unless given), and returns the client
+// token.
+func (c vaultClient) kubernetesLogin(ctx context.Context, role, mount, tokenFile string) (string, error) {
+	if mount == "" {
+		mount = "kubernetes"
+	}
+	if tokenFile == "" {
+		tokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	}
+	ctx, cancel := context.WithTimeout(ctx, secretStoreTimeout)
+	defer cancel()
+	jwt, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("kubernetes auth: read the service account token: %w", err)
+	}
+	body, err := json.Marshal(map[string]string{"role": role, "jwt": strings.TrimSpace(string(jwt))})
+	if err != nil {
+		return "", err
+	}
+	u := c.base.JoinPath("v1", "auth", strings.Trim(mount, "/"), "login")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.namespace != "" {
+		req.Header.Set("X-Vault-Namespace", c.namespace)
+	}
+	status, data, err := doSecretStoreRequest(req)
+	if err != nil {
+		return "", fmt.Errorf("kubernetes auth: %w", err)
+	}
+	if status != http.StatusOK {
+		return "", fmt.Errorf("kubernetes auth as role %q at auth/%s: status %d", role, mount, status)
+	}
+	var out struct {
+		Auth *struct {
+			ClientToken string `json:"client_token"`
+		} `json:"auth"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil || out.Auth == nil || out.Auth.ClientToken == "" {
+		return "", fmt.Errorf("kubernetes auth as role %q: no client token in the answer", role)
+	}
+	return out.Auth.ClientToken, nil
 }

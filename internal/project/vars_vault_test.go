@@ -2,6 +2,8 @@ package project
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -137,5 +139,30 @@ func TestVaultSourceFields(t *testing.T) {
 	}
 	if err := decodeStrict("deployment.yml", []byte("vars:\n  - vault: {address: a, path: p, token: t}\n"), &cfg); err == nil {
 		t.Error("an unknown field of vault was accepted")
+	}
+}
+
+func TestVaultSourceKubernetesAuth(t *testing.T) {
+	const jwt = "service-account-jwt-for-vault"
+	srv := secretstores.StartVault(secretstores.VaultOptions{Token: vaultTestToken, Mounts: map[string]int{"secret/": 2},
+		KubernetesRole: "kluctl", KubernetesJWT: jwt})
+	t.Cleanup(srv.Close)
+	srv.Put("secret/app", map[string]any{"password": "pw-via-kubernetes-auth"})
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(jwt+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := VarsSource{Vault: &VaultVarsSource{Address: srv.URL(), Path: "secret/data/app"}}
+	vars, err := loadSource(t, secretStoreLoader(t, map[string]string{"VAULT_KUBERNETES_ROLE": "kluctl", "VAULT_KUBERNETES_TOKEN_FILE": tokenFile}), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLoaded(t, vars, map[string]any{"password": "pw-via-kubernetes-auth"}, "pw-via-kubernetes-auth")
+	if _, ok := vars.Sensitive[vaultTestToken]; !ok {
+		t.Error("the client token is not marked sensitive")
+	}
+	_, err = loadSource(t, secretStoreLoader(t, map[string]string{"VAULT_KUBERNETES_ROLE": "other", "VAULT_KUBERNETES_TOKEN_FILE": tokenFile}), src)
+	if err == nil || !strings.Contains(err.Error(), `kubernetes auth as role "other"`) || strings.Contains(err.Error(), jwt) {
+		t.Errorf("a refused login: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package secretstores
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
@@ -17,6 +18,10 @@ type VaultOptions struct {
 	// DenyMountLookup makes sys/internal/ui/mounts answer 403, as for a
 	// token whose policy does not allow it.
 	DenyMountLookup bool
+	// KubernetesRole and KubernetesJWT enable the Kubernetes auth method
+	// at auth/kubernetes: a login with that role and service account
+	// token gets Token.
+	KubernetesRole, KubernetesJWT string
 }
 
 // Vault implements the parts of Vault's HTTP API that a KV reader uses:
@@ -58,6 +63,16 @@ func (v *Vault) Delete(path string) {
 func (v *Vault) serve(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, errs ...string) {
 		writeJSON(w, "application/json", status, map[string]any{"errors": append([]string{}, errs...)})
+	}
+	if r.URL.Path == "/v1/auth/kubernetes/login" && r.Method == http.MethodPost {
+		var login struct{ Role, JWT string }
+		if err := json.NewDecoder(r.Body).Decode(&login); err != nil || v.opts.KubernetesRole == "" ||
+			login.Role != v.opts.KubernetesRole || login.JWT != v.opts.KubernetesJWT {
+			fail(http.StatusForbidden, "permission denied")
+			return
+		}
+		writeJSON(w, "application/json", http.StatusOK, map[string]any{"auth": map[string]any{"client_token": v.opts.Token, "renewable": true, "lease_duration": 3600}})
+		return
 	}
 	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/v1/") {
 		fail(http.StatusMethodNotAllowed, "unsupported operation")
