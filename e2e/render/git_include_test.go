@@ -147,15 +147,7 @@ func TestGitIncludeRendersLikeACopiedBase(t *testing.T) {
 			t.Run(version+"/"+tc.name, func(t *testing.T) {
 				dir := includingProject(t, tc.item)
 				res := renderIncluding(t, isolatedEnv(t), dir, e.credFlags(includePassword)...)
-				if res.Code != 0 {
-					t.Fatalf("render: exit %d: %s", res.Code, res.Stderr)
-				}
-				if diff := cmp.Diff(want, parseObjects(t, []byte(res.Stdout))); diff != "" {
-					t.Errorf("git include renders differently from the copied base (-want +got):\n%s", diff)
-				}
-				if strings.Contains(res.Stdout+res.Stderr, includePassword) {
-					t.Errorf("the password appears in the output")
-				}
+				checkRendersLikeCopy(t, "git", want, res, includePassword)
 			})
 		}
 	}
@@ -421,5 +413,21 @@ func TestGitIncludeCredentialsFromGitCredentialStore(t *testing.T) {
 	}
 	if got := cmData(t, parseObjects(t, []byte(res.Stdout)), "default", "base-test")["version"]; got != "v2" {
 		t.Errorf("version = %v, want v2", got)
+	}
+}
+
+// checkRendersLikeCopy checks that an include (of kind git or oci)
+// rendered res as the project with the base copied in renders want, and
+// that password shows nowhere.
+func checkRendersLikeCopy(t *testing.T, kind string, want map[string]map[string]any, res kluctltest.Result, password string) {
+	t.Helper()
+	if res.Code != 0 {
+		t.Fatalf("render: exit %d: %s", res.Code, res.Stderr)
+	}
+	if diff := cmp.Diff(want, parseObjects(t, []byte(res.Stdout))); diff != "" {
+		t.Errorf("%s include renders differently from the copied base (-want +got):\n%s", kind, diff)
+	}
+	if strings.Contains(res.Stdout+res.Stderr, password) {
+		t.Errorf("the password appears in the output")
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	gitconfig "github.com/go-git/go-git/v5/config"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 	"github.com/kluctl-go/kluctl/internal/chartserver"
@@ -123,15 +122,7 @@ func TestOciIncludeRendersLikeACopiedBase(t *testing.T) {
 				t.Fatalf("copied base renders %d objects, want 2", len(want))
 			}
 			res := renderIncluding(t, ociEnv(t), ociIncludingProject(t, tc.item), e.credFlags(ociPassword)...)
-			if res.Code != 0 {
-				t.Fatalf("render: exit %d: %s", res.Code, res.Stderr)
-			}
-			if diff := cmp.Diff(want, parseObjects(t, []byte(res.Stdout))); diff != "" {
-				t.Errorf("oci include renders differently from the copied base (-want +got):\n%s", diff)
-			}
-			if strings.Contains(res.Stdout+res.Stderr, ociPassword) {
-				t.Errorf("the password appears in the output")
-			}
+			checkRendersLikeCopy(t, "oci", want, res, ociPassword)
 		})
 	}
 }

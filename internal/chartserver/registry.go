@@ -34,9 +34,8 @@ type Registry struct {
 	dir   string // holds the pushing client's (empty) credentials file
 	close sync.Once
 
-	mu       sync.Mutex
-	requests []string
-	down     bool
+	// traffic: SetDown drops every connection unanswered (see wrap).
+	traffic
 }
 
 // StartRegistry serves an empty OCI registry on a free loopback port.
@@ -62,10 +61,7 @@ func StartRegistry(opts RegistryOptions) (*Registry, error) {
 // a "WWW-Authenticate: Basic" challenge; a 401 without one is final.
 func (r *Registry) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.requests = append(r.requests, req.Method+" "+req.URL.Path)
-		down := r.down
-		r.mu.Unlock()
+		down := r.record(req)
 		if down {
 			// Drop the connection without an answer: Helm's registry
 			// client (oras-go) retries 5xx answers with backoff for about
@@ -126,29 +122,6 @@ func (r *Registry) PushChart(repo string, tgz []byte, version string) (string, e
 		return "", fmt.Errorf("push chart to %s: %w", ref, err)
 	}
 	return ref, nil
-}
-
-// Requests returns "METHOD path" of every request so far, in order,
-// including refused ones and PushChart's own.
-func (r *Registry) Requests() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.requests...)
-}
-
-// ResetRequests forgets the requests recorded so far.
-func (r *Registry) ResetRequests() {
-	r.mu.Lock()
-	r.requests = nil
-	r.mu.Unlock()
-}
-
-// SetDown makes every request fail by dropping the connection unanswered
-// (true), or work again (false).
-func (r *Registry) SetDown(down bool) {
-	r.mu.Lock()
-	r.down = down
-	r.mu.Unlock()
 }
 
 // Close stops the registry.

@@ -52,13 +52,13 @@ type Repo struct {
 	done    chan struct{}
 	close   sync.Once
 
-	mu       sync.Mutex
-	files    map[string][]byte // slash path below the root -> content
-	indexes  map[string]*repo.IndexFile
-	requests []string
-	down     bool
-	abort    bool
-	delay    time.Duration
+	traffic // SetDown answers every request with 503
+
+	mu      sync.Mutex
+	files   map[string][]byte // slash path below the root -> content
+	indexes map[string]*repo.IndexFile
+	abort   bool
+	delay   time.Duration
 }
 
 // StartRepo serves an empty chart repository on a free loopback port.
@@ -162,29 +162,6 @@ func (r *Repo) Add(repoPath string, tgz []byte) error {
 	return nil
 }
 
-// Requests returns "METHOD path" of every request so far, in order, including
-// refused ones (down, unauthorized), so a test can assert that nothing was
-// fetched.
-func (r *Repo) Requests() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.requests...)
-}
-
-// ResetRequests forgets the requests recorded so far.
-func (r *Repo) ResetRequests() {
-	r.mu.Lock()
-	r.requests = nil
-	r.mu.Unlock()
-}
-
-// SetDown makes every request fail with 503 (true) or work again (false).
-func (r *Repo) SetDown(down bool) {
-	r.mu.Lock()
-	r.down = down
-	r.mu.Unlock()
-}
-
 // SetAbortDownloads makes chart downloads (.tgz) send their full
 // Content-Length but only the first half of the bytes before the connection
 // is cut (true), simulating an interrupted pull, or work again (false).
@@ -251,9 +228,9 @@ func (r *Repo) removeDir() {
 
 // ServeHTTP serves index.yaml and chart archives.
 func (r *Repo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	down := r.record(req)
 	r.mu.Lock()
-	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
-	down, abort, delay := r.down, r.abort, r.delay
+	abort, delay := r.abort, r.delay
 	r.mu.Unlock()
 	if down {
 		http.Error(w, "server is down", http.StatusServiceUnavailable)

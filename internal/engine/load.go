@@ -190,7 +190,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	if opts.Discriminator != "" {
 		res.OverrideDiscriminator(opts.Discriminator)
 	}
-	if len(res.SensitiveValues) != len(p.SensitiveValues()) {
+	if len(res.DecryptedValues) != 0 {
 		// Values decrypted while rendering are masked from here on.
 		t.masker = diff.NewMasker(res.SensitiveValues)
 		em.setMasker(t.masker)

@@ -9,12 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
@@ -104,22 +101,7 @@ func TestBucketFromS3ServerBecomesDownloadableArtifact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ns := cluster.NewNamespace(t)
-	cs, err := kubernetes.NewForConfig(cluster.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "bucket-auth", Namespace: ns},
-		StringData: map[string]string{"accesskey": accessKey, "secretkey": secretKey},
-	}
-	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dc, err := dynamic.NewForConfig(cluster.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, dc := secretNamespace(t, ctx, cluster, "bucket-auth", map[string]string{"accesskey": accessKey, "secretkey": secretKey})
 	bucket := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "source.toolkit.fluxcd.io/v1",
 		"kind":       "Bucket",

@@ -67,22 +67,7 @@ func TestGitRepositoryFromBasicAuthGitServerBecomesDownloadableArtifact(t *testi
 		t.Fatal(err)
 	}
 
-	ns := cluster.NewNamespace(t)
-	cs, err := kubernetes.NewForConfig(cluster.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "git-auth", Namespace: ns},
-		StringData: map[string]string{"username": user, "password": password},
-	}
-	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dc, err := dynamic.NewForConfig(cluster.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, dc := secretNamespace(t, ctx, cluster, "git-auth", map[string]string{"username": user, "password": password})
 	repo := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "source.toolkit.fluxcd.io/v1",
 		"kind":       "GitRepository",
@@ -285,4 +270,24 @@ type testLogWriter struct{ t *testing.T }
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// secretNamespace creates a test namespace holding the Secret name with
+// data (a source's credentials) and returns it with a dynamic client.
+func secretNamespace(t *testing.T, ctx context.Context, cluster *simcluster.Cluster, name string, data map[string]string) (string, dynamic.Interface) {
+	t.Helper()
+	ns := cluster.NewNamespace(t)
+	cs, err := kubernetes.NewForConfig(cluster.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, StringData: data}
+	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dc, err := dynamic.NewForConfig(cluster.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, dc
 }
