@@ -30,7 +30,7 @@ test: test-deps
 	go test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
 ## test-deps: the Jinja2 oracle (Debian python3-jinja2, python3-yaml), git with its
-## http-backend (the test git server), gnupg, the cluster binaries and Flux source-controller
+## http-backend (the test git server), gnupg, chromium with chromedriver, the cluster binaries and Flux source-controller
 test-deps: cluster-build
 	@if ! /usr/bin/python3 -c 'import jinja2, yaml' 2>/dev/null; then \
 		echo "installing python3-jinja2 and python3-yaml (differential test oracle)"; \
@@ -43,6 +43,10 @@ test-deps: cluster-build
 	@if ! command -v gpg >/dev/null || ! command -v gpgconf >/dev/null; then \
 		echo "installing gnupg (SOPS files encrypted for PGP keys are decrypted through gpg)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg >/dev/null; \
+	fi
+	@if ! test -x /usr/bin/chromium || ! test -x /usr/bin/chromedriver; then \
+		echo "installing chromium and chromium-driver (the web UI's browser tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
 cluster-build:

@@ -31,7 +31,7 @@ func TestGitOpsDeprecatedFlatSource(t *testing.T) {
 		kd.Spec.Credentials = v1beta1.ProjectCredentials{}
 	})
 	e.waitFor("flat", "a deploy from the flat source", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(context.Background(), "small", metav1.GetOptions{})
 	if err != nil || cm.Data["value"] != "flat" {

@@ -186,7 +186,7 @@ func TestGitOpsControllerKilledMidDeploy(t *testing.T) {
 	}
 	e.startController()
 	e.waitFor("killed", "convergence after the restart", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 	got, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "small", metav1.GetOptions{})
 	if err != nil || got.Data["value"] != "2" {

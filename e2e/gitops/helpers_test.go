@@ -247,6 +247,15 @@ func summaryOf(kd *v1beta1.KluctlDeployment) map[string]any {
 	return m
 }
 
+// deployedCommit is the commit of the last finished deploy. Unlike
+// status.observedCommit, which a running reconcile reports as soon as it has
+// checked out, it changes only once that deploy is over.
+func deployedCommit(kd *v1beta1.KluctlDeployment) string {
+	gi, _ := summaryOf(kd)["gitInfo"].(map[string]any)
+	c, _ := gi["commit"].(string)
+	return c
+}
+
 func fmtStatus(kd *v1beta1.KluctlDeployment) string {
 	s, m := readyStatus(kd)
 	return fmt.Sprintf("%s %q", s, m)

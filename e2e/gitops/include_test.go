@@ -47,7 +47,7 @@ func TestGitIncludeWithCredentials(t *testing.T) {
 	}
 	e.kd("includer", "test", source)
 	e.waitFor("includer", "deployed with the include", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 	if _, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "included", metav1.GetOptions{}); err != nil {
 		t.Fatalf("the included base's ConfigMap: %v", err)

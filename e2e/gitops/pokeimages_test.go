@@ -87,7 +87,7 @@ func TestGitOpsPokeImages(t *testing.T) {
 		kd.Spec.Images = []v1beta1.FixedImage{{Image: &img, ResultImage: newImage}}
 	})
 	kd := e.waitFor(name, "poke-images of the new commit", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return kd.Status.ObservedCommit == commit && kd.Status.ObservedGeneration == kd.Generation && isReady(kd)
+		return deployedCommit(kd) == commit && kd.Status.ObservedGeneration == kd.Generation && isReady(kd)
 	})
 	after, err := e.cs.AppsV1().Deployments(ns).Get(ctx, "frontend", metav1.GetOptions{})
 	if err != nil {

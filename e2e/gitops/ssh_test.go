@@ -53,7 +53,7 @@ func TestGitOpsSSH(t *testing.T) {
 	}
 
 	e.waitFor("ssh-credentials", "a deploy over ssh", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "small", metav1.GetOptions{})
 	if err != nil || cm.Data["value"] != "over-ssh" {

@@ -64,7 +64,7 @@ func TestGitOpsStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitFor("demo-test", "the pushed commit deployed", time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return kd.Status.ObservedCommit == commit && isReady(kd)
+		return deployedCommit(kd) == commit && isReady(kd)
 	})
 	ns, err := e.cs.CoreV1().Namespaces().Get(ctx, "ms-demo-test", metav1.GetOptions{})
 	if err != nil || ns.Labels["pushed"] != "1" {
