@@ -18,6 +18,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/prune"
 	rendercmd "github.com/kluctl-go/kluctl/internal/cli/render"
 	"github.com/kluctl-go/kluctl/internal/cli/validate"
+	"github.com/kluctl-go/kluctl/internal/cli/webuicmd"
 )
 
 // addProjectCommands registers the commands that work on a Kluctl project.
@@ -36,4 +37,5 @@ func addProjectCommands(root *cobra.Command, f *factory.Factory) {
 	root.AddCommand(helmpull.NewCmd(f, nil))
 	root.AddCommand(helmupdate.NewCmd(f, nil))
 	root.AddCommand(ocicmd.NewCmd(f))
+	root.AddCommand(webuicmd.NewCmd(f))
 }

@@ -1,29 +1,19 @@
 package gitopscmd
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/controllerlogs"
 )
-
-// controllerPodSelector selects the pods of the kluctl-controller in its
-// namespace.
-const controllerPodSelector = "control-plane=kluctl-controller"
 
 // logsOptions are the flags of `gitops logs`.
 type logsOptions struct {
@@ -72,14 +62,14 @@ func (o *logsOptions) run(ctx context.Context, f *factory.Factory) error {
 	if err != nil {
 		return err
 	}
-	filter := logFilter{reconcileID: o.reconcileID}
+	filter := controllerlogs.Filter{ReconcileID: o.reconcileID}
 	if o.sel.name != "" || o.sel.labelSelector != "" || o.sel.all {
 		kds, err := o.sel.selected(setupCtx, c, ns)
 		if err != nil {
 			return err
 		}
 		for _, kd := range kds {
-			filter.objects = append(filter.objects, types.NamespacedName{Namespace: kd.Namespace, Name: kd.Name})
+			filter.Objects = append(filter.Objects, types.NamespacedName{Namespace: kd.Namespace, Name: kd.Name})
 			f.Progress("Watching logs for %s/%s...", kd.Namespace, kd.Name)
 		}
 	} else {
@@ -92,186 +82,33 @@ func (o *logsOptions) run(ctx context.Context, f *factory.Factory) error {
 	if err != nil {
 		return err
 	}
-	streams, err := o.openStreams(setupCtx, ctx, cs)
+	streams, err := controllerlogs.OpenStreams(setupCtx, ctx, cs, o.sel.controllerNamespace, o.follow, o.since)
 	if err != nil {
 		return err
 	}
-	lines := make(chan logLine)
-	var wg sync.WaitGroup
-	var errMu sync.Mutex
-	var errs []error
-	for _, s := range streams {
-		wg.Go(func() {
-			defer s.rc.Close()
-			err := scanLogs(s.rc, filter, func(l logLine) {
-				select {
-				case lines <- l:
-				case <-ctx.Done():
-				}
-			})
-			if err != nil && ctx.Err() == nil {
-				errMu.Lock()
-				errs = append(errs, fmt.Errorf("read logs of pod %s: %w", s.pod, err))
-				errMu.Unlock()
+	lines := make(chan controllerlogs.Line)
+	var followErr error
+	go func() {
+		defer close(lines)
+		followErr = controllerlogs.Follow(ctx, streams, filter, func(l controllerlogs.Line) {
+			select {
+			case lines <- l:
+			case <-ctx.Done():
 			}
 		})
-	}
-	go func() {
-		wg.Wait()
-		close(lines)
 	}()
 	p := &logPrinter{out: f.IO.Out, info: f.IO.ErrOut, withTime: o.withTime}
 	printLogs(ctx, lines, p, o.groupingTime)
-	if ctx.Err() != nil {
-		// Closing the streams ends the readers.
-		for _, s := range streams {
-			_ = s.rc.Close()
-		}
+	for range lines {
+		// printLogs stops at the end of ctx; wait for Follow to finish.
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	if followErr != nil {
+		return followErr
 	}
 	if o.follow && ctx.Err() != nil {
 		return nil // following ends when it is interrupted
 	}
 	return ctx.Err()
-}
-
-// podStream is the log stream of one controller pod.
-type podStream struct {
-	pod string
-	rc  io.ReadCloser
-}
-
-// openStreams opens the log streams of the controller pods. Listing runs
-// within listCtx, the streams live as long as streamCtx.
-func (o *logsOptions) openStreams(listCtx, streamCtx context.Context, cs kubernetes.Interface) ([]podStream, error) {
-	ns := o.sel.controllerNamespace
-	pods, err := cs.CoreV1().Pods(ns).List(listCtx, metav1.ListOptions{LabelSelector: controllerPodSelector})
-	if err != nil {
-		return nil, fmt.Errorf("list controller pods in %s: %w", ns, err)
-	}
-	if len(pods.Items) == 0 {
-		return nil, fmt.Errorf("no kluctl-controller pods (%s) in namespace %s; see --controller-namespace", controllerPodSelector, ns)
-	}
-	since := int64(o.since.Seconds())
-	var streams []podStream
-	for _, pod := range pods.Items {
-		opts := &corev1.PodLogOptions{Container: logContainer(&pod), Follow: o.follow}
-		if since > 0 {
-			opts.SinceSeconds = &since
-		}
-		rc, err := cs.CoreV1().Pods(ns).GetLogs(pod.Name, opts).Stream(streamCtx)
-		if apierrors.IsNotFound(err) {
-			continue // the pod is gone
-		}
-		if err != nil {
-			for _, s := range streams {
-				_ = s.rc.Close()
-			}
-			return nil, fmt.Errorf("logs of pod %s/%s: %w", ns, pod.Name, err)
-		}
-		streams = append(streams, podStream{pod: ns + "/" + pod.Name, rc: rc})
-	}
-	return streams, nil
-}
-
-// logContainer picks the container whose logs to read: the only one, the
-// one named by kubectl's default-container annotation or the first.
-func logContainer(pod *corev1.Pod) string {
-	if len(pod.Spec.Containers) <= 1 {
-		return ""
-	}
-	if c := pod.Annotations["kubectl.kubernetes.io/default-container"]; c != "" {
-		return c
-	}
-	return pod.Spec.Containers[0].Name
-}
-
-// logLine is one line of the controller's JSON log.
-type logLine struct {
-	Time        time.Time
-	Msg         string
-	Error       string
-	Name        string
-	Namespace   string
-	ReconcileID string
-}
-
-// parseLogLine decodes one JSON log line. It reads the keys that
-// controller-runtime puts on the logs of a reconcile (name, namespace,
-// reconcileID) and the message, error and timestamp (ts) keys of zap and
-// funcr. ok is false for lines that are no JSON objects.
-func parseLogLine(b []byte) (l logLine, ok bool) {
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
-		return logLine{}, false
-	}
-	str := func(k string) string {
-		s, _ := m[k].(string)
-		return s
-	}
-	l = logLine{Msg: str("msg"), Name: str("name"), Namespace: str("namespace"), ReconcileID: str("reconcileID")}
-	if e, found := m["error"]; found && e != nil {
-		l.Error = fmt.Sprint(e)
-	}
-	switch ts := m["ts"].(type) {
-	case string:
-		// funcr's default layout has no zone: it is the writer's local time.
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999"} {
-			if t, err := time.ParseInLocation(layout, ts, time.Local); err == nil {
-				l.Time = t
-				break
-			}
-		}
-	case float64: // zap's epoch seconds
-		sec := int64(ts)
-		l.Time = time.Unix(sec, int64((ts-float64(sec))*1e9))
-	}
-	return l, true
-}
-
-// logFilter selects the lines of some KluctlDeployments and of one
-// reconciliation.
-type logFilter struct {
-	// objects are the KluctlDeployments whose lines pass; empty passes
-	// every line, also those that belong to no KluctlDeployment.
-	objects []types.NamespacedName
-	// reconcileID, when set, passes only the lines of that reconciliation.
-	reconcileID string
-}
-
-func (f logFilter) match(l logLine) bool {
-	if f.reconcileID != "" && l.ReconcileID != f.reconcileID {
-		return false
-	}
-	if len(f.objects) == 0 {
-		return true
-	}
-	for _, o := range f.objects {
-		if o.Name == l.Name && o.Namespace == l.Namespace {
-			return true
-		}
-	}
-	return false
-}
-
-// maxLogLine is the longest log line scanLogs reads.
-const maxLogLine = 4 << 20
-
-// scanLogs reads JSON log lines from r and calls emit with every line f
-// matches. Lines that are no JSON objects are skipped.
-func scanLogs(r io.Reader, f logFilter, emit func(logLine)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxLogLine)
-	for sc.Scan() {
-		l, ok := parseLogLine(sc.Bytes())
-		if ok && f.match(l) {
-			emit(l)
-		}
-	}
-	return sc.Err()
 }
 
 // logKey groups the lines of one reconciliation.
@@ -293,12 +130,12 @@ type logPrinter struct {
 
 type logGroup struct {
 	key   logKey
-	lines []logLine
+	lines []controllerlogs.Line
 }
 
 // add buffers l and prints it at once when no other group waits and l
 // continues the group printed last (or is the first line).
-func (p *logPrinter) add(l logLine) {
+func (p *logPrinter) add(l controllerlogs.Line) {
 	key := logKey{object: types.NamespacedName{Namespace: l.Namespace, Name: l.Name}, reconcileID: l.ReconcileID}
 	var g *logGroup
 	others := false
@@ -346,7 +183,7 @@ func (p *logPrinter) flush() {
 	p.pending = kept
 }
 
-func (p *logPrinter) format(l logLine) string {
+func (p *logPrinter) format(l controllerlogs.Line) string {
 	s := l.Msg
 	if l.Error != "" {
 		s += ": " + l.Error
@@ -359,7 +196,7 @@ func (p *logPrinter) format(l logLine) string {
 
 // printLogs prints the lines from lines, flushing the groups every
 // grouping, until lines is closed or ctx ends.
-func printLogs(ctx context.Context, lines <-chan logLine, p *logPrinter, grouping time.Duration) {
+func printLogs(ctx context.Context, lines <-chan controllerlogs.Line, p *logPrinter, grouping time.Duration) {
 	tick := time.NewTicker(grouping)
 	defer tick.Stop()
 	defer p.flush()

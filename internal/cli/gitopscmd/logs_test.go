@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
+	"github.com/kluctl-go/kluctl/internal/controllerlogs"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
 )
 
@@ -29,11 +30,11 @@ not json at all
 
 // printAll scans log with filter and prints the matches as printLogs does
 // when the lines arrive at once.
-func printAll(t *testing.T, log string, filter logFilter, withTime bool) (out, info string) {
+func printAll(t *testing.T, log string, filter controllerlogs.Filter, withTime bool) (out, info string) {
 	t.Helper()
 	var o, i bytes.Buffer
 	p := &logPrinter{out: &o, info: &i, withTime: withTime}
-	if err := scanLogs(strings.NewReader(log), filter, p.add); err != nil {
+	if err := controllerlogs.Scan(strings.NewReader(log), filter, p.add); err != nil {
 		t.Fatal(err)
 	}
 	p.flush()
@@ -45,32 +46,32 @@ func TestScanAndPrintLogs(t *testing.T) {
 	db := types.NamespacedName{Namespace: "team-a", Name: "db"}
 	tests := []struct {
 		name     string
-		filter   logFilter
+		filter   controllerlogs.Filter
 		withTime bool
 		wantOut  string
 		wantInfo string
 	}{
 		{
 			name:     "one deployment",
-			filter:   logFilter{objects: []types.NamespacedName{app}},
+			filter:   controllerlogs.Filter{Objects: []types.NamespacedName{app}},
 			wantOut:  "Fetching source\nDeploying\nDeploying\n",
 			wantInfo: "Showing logs for team-a/app and reconciliation ID r1\nShowing logs for team-a/app and reconciliation ID r4\n",
 		},
 		{
 			name:     "one reconciliation",
-			filter:   logFilter{objects: []types.NamespacedName{app}, reconcileID: "r4"},
+			filter:   controllerlogs.Filter{Objects: []types.NamespacedName{app}, ReconcileID: "r4"},
 			wantOut:  "Deploying\n",
 			wantInfo: "Showing logs for team-a/app and reconciliation ID r4\n",
 		},
 		{
 			name:     "a reconciliation of another deployment",
-			filter:   logFilter{objects: []types.NamespacedName{db}, reconcileID: "r1"},
+			filter:   controllerlogs.Filter{Objects: []types.NamespacedName{db}, ReconcileID: "r1"},
 			wantOut:  "",
 			wantInfo: "",
 		},
 		{
 			name:     "errors and timestamps",
-			filter:   logFilter{objects: []types.NamespacedName{db}},
+			filter:   controllerlogs.Filter{Objects: []types.NamespacedName{db}},
 			withTime: true,
 			wantOut:  "2024-05-01T10:00:01Z: Fetching source\n2024-05-01T10:00:03Z: Reconciliation failed: boom\n",
 			wantInfo: "Showing logs for team-a/db and reconciliation ID r2\n",
@@ -101,67 +102,24 @@ func TestScanAndPrintLogs(t *testing.T) {
 	}
 }
 
-func TestParseLogLine(t *testing.T) {
-	tests := []struct {
-		name   string
-		line   string
-		want   logLine
-		wantOK bool
-	}{
-		{
-			name:   "funcr with RFC 3339 time",
-			line:   `{"ts":"2024-05-01T10:00:01.25Z","msg":"m","name":"n","namespace":"ns","reconcileID":"id"}`,
-			want:   logLine{Time: time.Date(2024, 5, 1, 10, 0, 1, 250000000, time.UTC), Msg: "m", Name: "n", Namespace: "ns", ReconcileID: "id"},
-			wantOK: true,
-		},
-		{
-			name:   "funcr default time",
-			line:   `{"ts":"2024-05-01 10:00:01.250000","msg":"m"}`,
-			want:   logLine{Time: time.Date(2024, 5, 1, 10, 0, 1, 250000000, time.Local), Msg: "m"},
-			wantOK: true,
-		},
-		{
-			name:   "zap epoch time",
-			line:   `{"ts":1714557601.5,"msg":"m","error":"e"}`,
-			want:   logLine{Time: time.Unix(1714557601, 500000000), Msg: "m", Error: "e"},
-			wantOK: true,
-		},
-		{
-			name:   "a name that is no string",
-			line:   `{"msg":"m","name":{"x":1}}`,
-			want:   logLine{Msg: "m"},
-			wantOK: true,
-		},
-		{name: "plain text", line: `I0501 10:00:00 started`},
-		{name: "a JSON array", line: `[1,2]`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := parseLogLine([]byte(tt.line))
-			if ok != tt.wantOK {
-				t.Fatalf("ok = %v, want %v", ok, tt.wantOK)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // TestPrintLogsGroups checks that lines of another reconciliation wait
 // for the grouping tick while one reconciliation is being printed.
 func TestPrintLogsGroups(t *testing.T) {
 	var out, info bytes.Buffer
 	p := &logPrinter{out: &out, info: &info}
-	lines := make(chan logLine)
+	lines := make(chan controllerlogs.Line)
 	done := make(chan struct{})
 	go func() {
 		printLogs(context.Background(), lines, p, time.Hour)
 		close(done)
 	}()
-	a := func(msg string) logLine { return logLine{Msg: msg, Namespace: "ns", Name: "a", ReconcileID: "1"} }
-	b := func(msg string) logLine { return logLine{Msg: msg, Namespace: "ns", Name: "b", ReconcileID: "2"} }
-	for _, l := range []logLine{a("a1"), b("b1"), a("a2"), b("b2")} {
+	a := func(msg string) controllerlogs.Line {
+		return controllerlogs.Line{Msg: msg, Namespace: "ns", Name: "a", ReconcileID: "1"}
+	}
+	b := func(msg string) controllerlogs.Line {
+		return controllerlogs.Line{Msg: msg, Namespace: "ns", Name: "b", ReconcileID: "2"}
+	}
+	for _, l := range []controllerlogs.Line{a("a1"), b("b1"), a("a2"), b("b2")} {
 		lines <- l
 	}
 	close(lines)

@@ -1,0 +1,323 @@
+package webui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/e2e/kluctltest"
+	"github.com/kluctl-go/kluctl/internal/cli"
+	"github.com/kluctl-go/kluctl/internal/controller"
+	"github.com/kluctl-go/kluctl/internal/gitserver"
+	"github.com/kluctl-go/kluctl/internal/iostreams"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/simcluster"
+)
+
+const (
+	gitUser, gitPassword = "deployer", "git-s3cret-pw"
+	demoPath             = "microservices-demo/3-templating-and-multi-env"
+)
+
+// env is the simulated cluster with the demo in a git server, the
+// controller and the web UI's RBAC.
+type env struct {
+	t   *testing.T
+	c   *simcluster.Cluster
+	cs  kubernetes.Interface
+	cl  client.Client
+	git *gitserver.Server
+	ns  string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c := simcluster.Current(t)
+	cfg := c.RESTConfig()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme, err := controller.Scheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := k8s.NewClients(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := controller.ApplyCRDs(ctx, clients, "kluctl-test"); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: gitUser, Password: gitPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	if _, err := srv.CommitDir("demo", "main", filepath.Join(kluctltest.SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, c: c, cs: cs, cl: cl, git: srv, ns: c.NewNamespace(t)}
+	if _, err := cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "git-credentials"},
+		StringData: map[string]string{"username": gitUser, "password": gitPassword},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.applyWebuiRBAC()
+	e.startController()
+	return e
+}
+
+// applyWebuiRBAC applies the RBAC of the install project's web UI: the
+// roles of the users that admin and viewer logins impersonate.
+func (e *env) applyWebuiRBAC() {
+	t := e.t
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "controller", "install", "project", "webui", "rbac.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err != nil {
+			break
+		}
+		if len(u.Object) == 0 || !strings.HasPrefix(u.GetName(), "kluctl-webui-") {
+			continue // the UI's own service account is not needed here
+		}
+		if err := e.cl.Patch(context.Background(), &u, client.Apply, client.FieldOwner("webui-test"), client.ForceOwnership); err != nil {
+			t.Fatalf("apply %s %s: %v", u.GetKind(), u.GetName(), err)
+		}
+	}
+}
+
+func (e *env) startController() {
+	t := e.t
+	logger := funcr.NewJSON(func(string) {}, funcr.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- controller.Run(ctx, e.c.RESTConfig(), controller.RunOptions{
+			Options:        controller.Options{Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true},
+			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("controller: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the controller did not stop")
+		}
+	})
+}
+
+// kd creates a KluctlDeployment of the demo for target, deployed once and
+// then only on request (interval 1h).
+func (e *env) kd(name, target string) {
+	ctxName := "default"
+	kd := &v1beta1.KluctlDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
+		Spec: v1beta1.KluctlDeploymentSpec{
+			Source:      v1beta1.ProjectSource{Git: &v1beta1.ProjectSourceGit{URL: e.git.URL("demo"), Path: demoPath, Ref: &v1beta1.GitRef{Branch: "main"}}},
+			Credentials: v1beta1.ProjectCredentials{Git: []v1beta1.ProjectCredentialsGit{{Host: "127.0.0.1", SecretRef: v1beta1.LocalObjectReference{Name: "git-credentials"}}}},
+			Interval:    metav1.Duration{Duration: time.Hour},
+			Target:      &target,
+			Context:     &ctxName,
+			DeployMode:  v1beta1.KluctlDeployModeFull,
+		},
+	}
+	if err := e.cl.Create(context.Background(), kd); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) get(name string) *v1beta1.KluctlDeployment {
+	e.t.Helper()
+	var kd v1beta1.KluctlDeployment
+	if err := e.cl.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: name}, &kd); err != nil {
+		e.t.Fatal(err)
+	}
+	return &kd
+}
+
+func (e *env) waitFor(name, what string, timeout time.Duration, cond func(*v1beta1.KluctlDeployment) bool) *v1beta1.KluctlDeployment {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		kd := e.get(name)
+		if cond(kd) {
+			return kd
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(kd.Status, "", "  ")
+			e.t.Fatalf("%s: %s did not happen within %s; status:\n%s", name, what, timeout, b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func isReady(kd *v1beta1.KluctlDeployment) bool {
+	c := meta.FindStatusCondition(kd.Status.Conditions, v1beta1.ReadyCondition)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == kd.Generation
+}
+
+// checkout copies the demo into a fresh git repository (as a user's
+// checkout) and returns the project folder.
+func (e *env) checkout() string {
+	dir := e.t.TempDir()
+	kluctltest.CopyDir(e.t, filepath.Join(kluctltest.SharedDir(e.t), "examples", "microservices-demo"), filepath.Join(dir, "microservices-demo"))
+	return filepath.Join(dir, demoPath)
+}
+
+// kluctl runs the CLI against the cluster and fails the test on an error.
+func (e *env) kluctl(args ...string) kluctltest.Result {
+	e.t.Helper()
+	res := kluctltest.Run(e.t, []string{"KUBECONFIG=" + e.c.KubeconfigPath()}, args...)
+	if res.Code != 0 {
+		e.t.Fatalf("kluctl %s: exit %d\n%s", strings.Join(args, " "), res.Code, res.Stderr)
+	}
+	return res
+}
+
+// syncBuffer is a goroutine-safe log of a running command.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var availableRE = regexp.MustCompile(`Webui is available at: (\S+)`)
+
+// webui runs `kluctl webui run` with args in the background until the
+// test ends and returns its URL.
+func (e *env) webui(args ...string) (string, *syncBuffer) {
+	t := e.t
+	t.Helper()
+	log := &syncBuffer{}
+	streams := &iostreams.IOStreams{In: strings.NewReader(""), Out: log, ErrOut: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	full := append([]string{"webui", "run", "--kubeconfig", e.c.KubeconfigPath(), "--host", "127.0.0.1", "--port", "0"}, args...)
+	go func() {
+		done <- cli.MainWithEnv(ctx, full, streams, cli.Env{Environ: os.Environ(), ConfigDirs: []string{}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("kluctl webui run did not stop")
+		}
+		if t.Failed() {
+			t.Logf("webui log:\n%s", log.String())
+		}
+	})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if m := availableRE.FindStringSubmatch(log.String()); m != nil {
+			return m[1], log
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("kluctl webui run exited with %d:\n%s", code, log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kluctl webui run did not start:\n%s", log.String())
+		}
+	}
+}
+
+// secret reads key of the Secret ns/name.
+func (e *env) secret(name, key string) string {
+	e.t.Helper()
+	s, err := e.cs.CoreV1().Secrets(e.ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	v := string(s.Data[key])
+	if v == "" {
+		e.t.Fatalf("Secret %s has no %s", name, key)
+	}
+	return v
+}
+
+// get fetches url with the cookie and returns the status and body.
+func httpGet(t *testing.T, url string, cookies ...*http.Cookie) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes()
+}
+
+// screenshotDir is where the browser tests write their screenshots:
+// $KLUCTL_SCREENSHOT_DIR, or bin/webui-screenshots of the repository.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("KLUCTL_SCREENSHOT_DIR"); d != "" {
+		return d
+	}
+	abs, err := filepath.Abs(filepath.Join("..", "..", "bin", "webui-screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return fmt.Sprint(string(b))
+}

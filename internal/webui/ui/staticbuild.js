@@ -1,0 +1,2 @@
+let isStaticBuild = false;
+const staticResults = new Map()
