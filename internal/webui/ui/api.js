@@ -241,11 +241,12 @@
       }
       KW.store.apply(msgs);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (events.ws !== ws) return;
       events.ws = null;
       KW.store.setLive(false);
-      schedule(opened);
+      // 4001: the server closed the stream because the session expired.
+      schedule(opened && ev.code !== 4001);
     };
   }
 
