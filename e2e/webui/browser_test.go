@@ -140,6 +140,15 @@ func TestWebUIBrowser(t *testing.T) {
 	b.WaitFor(fmt.Sprintf(`.result-link[data-result-id="%s"]`, kd.Status.DeployRequestResult.ResultId), 30*time.Second)
 	b.Shot("07-deploy-now")
 
+	// The controller's log lines of that reconciliation.
+	b.Find(fmt.Sprintf(`.result-link[data-result-id="%s"]`, kd.Status.DeployRequestResult.ResultId)).Click()
+	b.WaitFor("#result-view a.logs-link", 20*time.Second).Click()
+	b.WaitText("#log-lines", "Processing kluctl.io/request-deploy", 30*time.Second)
+	if text := b.Find("#log-lines").Text(); !strings.Contains(text, "Reconciliation finished") {
+		t.Errorf("the log lines of the reconciliation:\n%s", text)
+	}
+	b.Shot("07b-controller-logs")
+
 	// A viewer sees results but no actions and no Secret values.
 	small := e.smallProject()
 	e.kluctl("deploy", "--project-dir", small, "-t", "api", "--context", ctxName, "--yes")

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr/funcr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,6 +26,7 @@ import (
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 	"github.com/kluctl-go/kluctl/internal/cli"
+	"github.com/kluctl-go/kluctl/internal/cli/controllercmd"
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
@@ -118,15 +118,34 @@ func (e *env) applyWebuiRBAC() {
 	}
 }
 
+// startController runs the controller in-process, logging as `kluctl
+// controller run` does into the logs of a pod labelled as the controller's
+// (in the test's namespace, the UI's controller namespace).
 func (e *env) startController() {
 	t := e.t
-	logger := funcr.NewJSON(func(string) {}, funcr.Options{})
+	logPath := filepath.Join(t.TempDir(), "controller.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logFile.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "kluctl-controller-0", Namespace: e.ns, Labels: map[string]string{"control-plane": "kluctl-controller"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "controller", Image: "kluctl"}}},
+	}
+	if _, err := e.cs.CoreV1().Pods(e.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.ServeContainerLogs(ctx, e.ns, pod.Name, "controller", logPath); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		done <- controller.Run(ctx, e.c.RESTConfig(), controller.RunOptions{
 			Options:        controller.Options{Name: "kluctl-controller", Namespace: "kluctl-system", Concurrency: 4, WriteResults: true},
-			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0", Logger: logger,
+			WatchNamespace: e.ns, MetricsAddr: "0", ProbeAddr: "0",
+			Logger: controllercmd.NewLogger(simcluster.NewContainerLogWriter(logFile)),
 		})
 	}()
 	t.Cleanup(func() {
