@@ -195,3 +195,45 @@ func TestSingleControllerArg(t *testing.T) {
 		t.Errorf("args (-want +got):\n%s", diff)
 	}
 }
+
+// TestWebUI: with webui_enabled the web UI is installed in in-cluster
+// mode with its RBAC, the viewer role only reads.
+func TestWebUI(t *testing.T) {
+	tgt := renderOffline(t, map[string]any{"webui_enabled": true, "webui_args": []any{"--auth-oidc-issuer-url=https://idp.example.com"}}, Options{})
+	objs := objectsByRef(tgt)
+	for _, want := range []string{
+		"ServiceAccount/kluctl-system/kluctl-webui", "ClusterRole//kluctl-webui", "ClusterRoleBinding//kluctl-webui",
+		"Role/kluctl-system/kluctl-webui", "RoleBinding/kluctl-system/kluctl-webui",
+		"ClusterRole//kluctl-webui-admin-role", "ClusterRoleBinding//kluctl-webui-admin-rolebinding",
+		"ClusterRole//kluctl-webui-viewer-role", "ClusterRoleBinding//kluctl-webui-viewer-rolebinding",
+		"Deployment/kluctl-system/kluctl-webui", "Service/kluctl-system/kluctl-webui",
+	} {
+		if objs[want] == nil {
+			t.Errorf("%s not rendered", want)
+		}
+	}
+	if len(objs) != 22 {
+		t.Errorf("rendered %d objects, want the controller's 11 and the web UI's 11", len(objs))
+	}
+	var d appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs["Deployment/kluctl-system/kluctl-webui"].Object, &d); err != nil {
+		t.Fatal(err)
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+	if diff := cmp.Diff([]string{"--in-cluster", "--auth-oidc-issuer-url=https://idp.example.com"}, c.Args); diff != "" {
+		t.Errorf("webui args (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"kluctl", "webui", "run"}, c.Command); diff != "" {
+		t.Errorf("webui command (-want +got):\n%s", diff)
+	}
+	viewer := objs["ClusterRole//kluctl-webui-viewer-role"]
+	rules, _, _ := unstructured.NestedSlice(viewer.Object, "rules")
+	for _, r := range rules {
+		verbs, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "verbs")
+		for _, v := range verbs {
+			if v != "get" && v != "list" && v != "watch" {
+				t.Errorf("the viewer role may %s", v)
+			}
+		}
+	}
+}

@@ -1,0 +1,654 @@
+package webui
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/kluctl-go/kluctl/internal/controller"
+)
+
+var testEpoch = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func newTestSessions(key string) (*sessions, *fakeClock) {
+	clock := &fakeClock{t: testEpoch}
+	return &sessions{key: []byte(key), ttl: time.Hour, path: "/kluctl/", now: clock.now, secure: secureRequest}, clock
+}
+
+// sessionCookieOf returns the session cookie a response sets, or nil.
+func sessionCookieOf(t *testing.T, resp *http.Response) *http.Cookie {
+	t.Helper()
+	var found *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			if found != nil {
+				t.Fatalf("response sets %s twice", sessionCookie)
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+func TestSessionRoundTrip(t *testing.T) {
+	s, _ := newTestSessions("k1")
+	tests := []struct {
+		name string
+		in   session
+	}{
+		{name: "static admin", in: session{User: "admin", Admin: true, Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix()}},
+		{name: "oidc viewer", in: session{User: "jane@example.com", Admin: false, Kind: "oidc", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Second).Unix()}},
+		{name: "user with separators", in: session{User: `a.b="c";d`, Kind: "oidc", Issued: 1, Expires: testEpoch.Add(time.Minute).Unix()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := s.encode(tc.in)
+			got, ok := s.decode(v)
+			if !ok {
+				t.Fatalf("decode(encode(%+v)) failed", tc.in)
+			}
+			if diff := cmp.Diff(tc.in, got); diff != "" {
+				t.Errorf("decode(encode()) (-want +got):\n%s", diff)
+			}
+			// The value must be usable as a cookie value as it is.
+			if strings.ContainsAny(v, " ;,\"\\") {
+				t.Errorf("encoded session %q holds characters not allowed in a cookie value", v)
+			}
+		})
+	}
+}
+
+func TestSessionDecodeRejects(t *testing.T) {
+	s, _ := newTestSessions("k1")
+	other, _ := newTestSessions("k2")
+	valid := session{User: "admin", Admin: false, Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix()}
+	good := s.encode(valid)
+	payload, sig, _ := strings.Cut(good, ".")
+
+	// A payload that claims admin, with the signature of the viewer one.
+	adminJSON, _ := json.Marshal(session{User: "admin", Admin: true, Kind: "static", Issued: valid.Issued, Expires: valid.Expires})
+	forgedPayload := base64.RawURLEncoding.EncodeToString(adminJSON)
+	// A flipped signature byte.
+	sigBytes, _ := base64.RawURLEncoding.DecodeString(sig)
+	sigBytes[0] ^= 1
+	flippedSig := base64.RawURLEncoding.EncodeToString(sigBytes)
+	// Validly signed but not a session.
+	signedGarbage := "bm90IGpzb24" + "." + base64.RawURLEncoding.EncodeToString(s.mac("bm90IGpzb24"))
+	noUserPayload := base64.RawURLEncoding.EncodeToString([]byte(`{"a":true,"x":99999999999}`))
+	signedNoUser := noUserPayload + "." + base64.RawURLEncoding.EncodeToString(s.mac(noUserPayload))
+
+	tests := []struct {
+		name  string
+		value string
+		at    time.Time
+	}{
+		{name: "tampered payload", value: forgedPayload + "." + sig, at: testEpoch},
+		{name: "tampered signature", value: payload + "." + flippedSig, at: testEpoch},
+		{name: "signature of another key", value: other.encode(valid), at: testEpoch},
+		{name: "expired", value: good, at: testEpoch.Add(time.Hour)},
+		{name: "long expired", value: good, at: testEpoch.Add(48 * time.Hour)},
+		{name: "no signature", value: payload, at: testEpoch},
+		{name: "empty signature", value: payload + ".", at: testEpoch},
+		{name: "signature not base64", value: payload + ".!!!", at: testEpoch},
+		{name: "empty", value: "", at: testEpoch},
+		{name: "garbage", value: "garbage.garbage", at: testEpoch},
+		{name: "signed garbage", value: signedGarbage, at: testEpoch},
+		{name: "signed session without user", value: signedNoUser, at: testEpoch},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s.now = func() time.Time { return tc.at }
+			if got, ok := s.decode(tc.value); ok {
+				t.Errorf("decode(%q) = %+v, true; want it rejected", tc.value, got)
+			}
+		})
+	}
+	// The untampered value is accepted just before it expires, so the cases
+	// above fail for what they change.
+	s.now = func() time.Time { return testEpoch.Add(time.Hour - time.Second) }
+	if _, ok := s.decode(good); !ok {
+		t.Errorf("decode of the untampered session failed")
+	}
+}
+
+func TestSessionGetRenews(t *testing.T) {
+	tests := []struct {
+		name        string
+		after       time.Duration
+		wantRenewal bool
+	}{
+		{name: "fresh session", after: 0, wantRenewal: false},
+		{name: "at refreshAfter", after: refreshAfter, wantRenewal: false},
+		{name: "just after refreshAfter", after: refreshAfter + time.Second, wantRenewal: true},
+		{name: "half the TTL later", after: 30 * time.Minute, wantRenewal: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, clock := newTestSessions("k")
+			rec := httptest.NewRecorder()
+			s.start(rec, httptest.NewRequest("POST", "/kluctl/auth/staticLogin", nil), "viewer", false, "static")
+			first := sessionCookieOf(t, rec.Result())
+			if first == nil {
+				t.Fatalf("start set no %s cookie", sessionCookie)
+			}
+
+			clock.advance(tc.after)
+			req := httptest.NewRequest("GET", "/kluctl/api/events", nil)
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: first.Value})
+			rec = httptest.NewRecorder()
+			got, ok := s.get(rec, req)
+			if !ok {
+				t.Fatalf("get rejected the session %v after its start", tc.after)
+			}
+			renewed := sessionCookieOf(t, rec.Result())
+			if (renewed != nil) != tc.wantRenewal {
+				t.Fatalf("get %v after the start set a cookie = %v, want %v", tc.after, renewed != nil, tc.wantRenewal)
+			}
+			want := session{User: "viewer", Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix()}
+			if tc.wantRenewal {
+				now := testEpoch.Add(tc.after)
+				want.Issued, want.Expires = now.Unix(), now.Add(time.Hour).Unix()
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("get session (-want +got):\n%s", diff)
+			}
+			if !tc.wantRenewal {
+				return
+			}
+			if !renewed.Expires.After(first.Expires) {
+				t.Errorf("renewed cookie expires %v, want later than %v", renewed.Expires, first.Expires)
+			}
+			dec, ok := s.decode(renewed.Value)
+			if !ok {
+				t.Fatalf("the renewed cookie does not decode")
+			}
+			if diff := cmp.Diff(want, dec); diff != "" {
+				t.Errorf("renewed cookie session (-want +got):\n%s", diff)
+			}
+			// The renewed session outlives the first one.
+			clock.t = time.Unix(first.Expires.Unix(), 0)
+			if _, ok := s.decode(first.Value); ok {
+				t.Errorf("the first session is still valid at its expiry")
+			}
+			if _, ok := s.decode(renewed.Value); !ok {
+				t.Errorf("the renewed session is not valid at the first one's expiry")
+			}
+		})
+	}
+}
+
+func TestSessionGetWithoutWriter(t *testing.T) {
+	s, clock := newTestSessions("k")
+	v := s.encode(session{User: "admin", Admin: true, Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix()})
+	clock.advance(time.Minute)
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: v})
+	got, ok := s.get(nil, req)
+	if !ok {
+		t.Fatalf("get(nil writer) rejected a valid session")
+	}
+	if got.Issued != testEpoch.Unix() {
+		t.Errorf("get(nil writer) renewed the session (issued %d, want %d)", got.Issued, testEpoch.Unix())
+	}
+	if _, ok := s.get(nil, httptest.NewRequest("GET", "/", nil)); ok {
+		t.Errorf("get without a cookie succeeded")
+	}
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	tests := []struct {
+		name       string
+		tls        bool
+		header     string
+		wantSecure bool
+	}{
+		{name: "plain http", wantSecure: false},
+		{name: "X-Forwarded-Proto https", header: "https", wantSecure: true},
+		{name: "X-Forwarded-Proto HTTPS", header: "HTTPS", wantSecure: true},
+		{name: "X-Forwarded-Proto http", header: "http", wantSecure: false},
+		{name: "TLS", tls: true, wantSecure: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestSessions("k")
+			newReq := func() *http.Request {
+				r := httptest.NewRequest("GET", "/kluctl/auth/x", nil)
+				if tc.header != "" {
+					r.Header.Set("X-Forwarded-Proto", tc.header)
+				}
+				if tc.tls {
+					r.TLS = &tls.ConnectionState{}
+				}
+				return r
+			}
+			for _, step := range []struct {
+				name string
+				do   func(http.ResponseWriter, *http.Request)
+			}{
+				{name: "start", do: func(w http.ResponseWriter, r *http.Request) { s.start(w, r, "admin", true, "static") }},
+				{name: "clear", do: s.clear},
+			} {
+				rec := httptest.NewRecorder()
+				step.do(rec, newReq())
+				c := sessionCookieOf(t, rec.Result())
+				if c == nil {
+					t.Fatalf("%s set no %s cookie", step.name, sessionCookie)
+				}
+				type attrs struct {
+					Path     string
+					HttpOnly bool
+					SameSite http.SameSite
+					Secure   bool
+				}
+				want := attrs{Path: "/kluctl/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: tc.wantSecure}
+				got := attrs{Path: c.Path, HttpOnly: c.HttpOnly, SameSite: c.SameSite, Secure: c.Secure}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s cookie attributes (-want +got):\n%s", step.name, diff)
+				}
+				switch step.name {
+				case "start":
+					if want := testEpoch.Add(time.Hour); !c.Expires.Equal(want) {
+						t.Errorf("start cookie expires %v, want %v", c.Expires, want)
+					}
+				case "clear":
+					if c.Value != "" || c.MaxAge >= 0 {
+						t.Errorf("clear cookie value %q max-age %d, want empty and negative", c.Value, c.MaxAge)
+					}
+				}
+			}
+		})
+	}
+}
+
+const (
+	testAdminPassword  = "admin-pw-123"
+	testViewerPassword = "viewer-pw-456"
+)
+
+func newTestAuth(limiter *rate.Limiter) (*auth, *fakeClock) {
+	s, clock := newTestSessions("auth-key")
+	return &auth{
+		opts: AuthOptions{Enabled: true, StaticLoginEnabled: true,
+			AdminRBACUser: "rbac-admin", ViewerRBACUser: "rbac-viewer"},
+		sessions:   s,
+		adminHash:  sha256.Sum256([]byte(testAdminPassword)),
+		viewerHash: sha256.Sum256([]byte(testViewerPassword)),
+		logins:     limiter,
+	}, clock
+}
+
+func jsonLogin(user, password string) *http.Request {
+	b, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	r := httptest.NewRequest("POST", "/kluctl/auth/staticLogin", strings.NewReader(string(b)))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+func formLogin(user, password string) *http.Request {
+	r := httptest.NewRequest("POST", "/kluctl/auth/staticLogin", strings.NewReader(url.Values{"username": {user}, "password": {password}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func TestStaticLogin(t *testing.T) {
+	tests := []struct {
+		name        string
+		req         *http.Request
+		wantCode    int
+		wantSession *session // nil: no session cookie
+	}{
+		{name: "admin json", req: jsonLogin("admin", testAdminPassword), wantCode: http.StatusOK,
+			wantSession: &session{User: "admin", Admin: true, Kind: "static"}},
+		{name: "viewer json", req: jsonLogin("viewer", testViewerPassword), wantCode: http.StatusOK,
+			wantSession: &session{User: "viewer", Admin: false, Kind: "static"}},
+		{name: "admin form", req: formLogin("admin", testAdminPassword), wantCode: http.StatusOK,
+			wantSession: &session{User: "admin", Admin: true, Kind: "static"}},
+		{name: "viewer form", req: formLogin("viewer", testViewerPassword), wantCode: http.StatusOK,
+			wantSession: &session{User: "viewer", Admin: false, Kind: "static"}},
+		{name: "json with charset", req: func() *http.Request {
+			r := jsonLogin("admin", testAdminPassword)
+			r.Header.Set("Content-Type", "application/json; charset=utf-8")
+			return r
+		}(), wantCode: http.StatusOK, wantSession: &session{User: "admin", Admin: true, Kind: "static"}},
+		{name: "wrong password", req: jsonLogin("admin", "nope"), wantCode: http.StatusUnauthorized},
+		{name: "wrong password form", req: formLogin("viewer", "nope"), wantCode: http.StatusUnauthorized},
+		{name: "admin with the viewer password", req: jsonLogin("admin", testViewerPassword), wantCode: http.StatusUnauthorized},
+		{name: "viewer with the admin password", req: jsonLogin("viewer", testAdminPassword), wantCode: http.StatusUnauthorized},
+		{name: "unknown user", req: jsonLogin("root", testAdminPassword), wantCode: http.StatusUnauthorized},
+		{name: "missing password", req: jsonLogin("admin", ""), wantCode: http.StatusBadRequest},
+		{name: "missing username", req: formLogin("", testAdminPassword), wantCode: http.StatusBadRequest},
+		{name: "empty form", req: formLogin("", ""), wantCode: http.StatusBadRequest},
+		{name: "bad json", req: func() *http.Request {
+			r := httptest.NewRequest("POST", "/kluctl/auth/staticLogin", strings.NewReader("{"))
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}(), wantCode: http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := newTestAuth(rate.NewLimiter(rate.Inf, 1))
+			rec := httptest.NewRecorder()
+			a.staticLogin(rec, tc.req)
+			resp := rec.Result()
+			if resp.StatusCode != tc.wantCode {
+				t.Fatalf("staticLogin status = %d (%s), want %d", resp.StatusCode, strings.TrimSpace(rec.Body.String()), tc.wantCode)
+			}
+			c := sessionCookieOf(t, resp)
+			if tc.wantSession == nil {
+				if c != nil {
+					t.Errorf("staticLogin set a session cookie on a failed login")
+				}
+				return
+			}
+			if c == nil {
+				t.Fatalf("staticLogin set no session cookie")
+			}
+			got, ok := a.sessions.decode(c.Value)
+			if !ok {
+				t.Fatalf("the session cookie of the login does not decode")
+			}
+			want := *tc.wantSession
+			want.Issued, want.Expires = testEpoch.Unix(), testEpoch.Add(time.Hour).Unix()
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("login session (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStaticLoginRateLimit(t *testing.T) {
+	// One attempt, then none for a very long time.
+	a, _ := newTestAuth(rate.NewLimiter(rate.Every(24*time.Hour), 1))
+	codes := []int{}
+	for _, req := range []*http.Request{
+		jsonLogin("admin", "wrong"),
+		jsonLogin("admin", testAdminPassword), // right, but too late
+	} {
+		rec := httptest.NewRecorder()
+		a.staticLogin(rec, req)
+		codes = append(codes, rec.Code)
+		if rec.Code == http.StatusTooManyRequests && sessionCookieOf(t, rec.Result()) != nil {
+			t.Errorf("a refused login set a session cookie")
+		}
+	}
+	if diff := cmp.Diff([]int{http.StatusUnauthorized, http.StatusTooManyRequests}, codes); diff != "" {
+		t.Errorf("status codes of two logins (-want +got):\n%s", diff)
+	}
+}
+
+func TestRequire(t *testing.T) {
+	a, _ := newTestAuth(rate.NewLimiter(rate.Inf, 1))
+	login := func(user, pw string) string {
+		rec := httptest.NewRecorder()
+		a.staticLogin(rec, jsonLogin(user, pw))
+		c := sessionCookieOf(t, rec.Result())
+		if c == nil {
+			t.Fatalf("login of %s failed: %d %s", user, rec.Code, rec.Body.String())
+		}
+		return c.Value
+	}
+	adminCookie, viewerCookie := login("admin", testAdminPassword), login("viewer", testViewerPassword)
+	disabled := &auth{opts: AuthOptions{Enabled: false}}
+
+	tests := []struct {
+		name     string
+		auth     *auth
+		cookie   string
+		wantCode int
+		wantUser *User // nil: the handler must not run
+	}{
+		{name: "no cookie", auth: a, wantCode: http.StatusUnauthorized},
+		{name: "bad cookie", auth: a, cookie: "x.y", wantCode: http.StatusUnauthorized},
+		{name: "admin", auth: a, cookie: adminCookie, wantCode: http.StatusOK, wantUser: &User{Username: "admin", IsAdmin: true}},
+		{name: "viewer", auth: a, cookie: viewerCookie, wantCode: http.StatusOK, wantUser: &User{Username: "viewer", IsAdmin: false}},
+		{name: "auth disabled, no cookie", auth: disabled, wantCode: http.StatusOK, wantUser: &User{Username: "admin", IsAdmin: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *User
+			called := false
+			h := tc.auth.require(func(w http.ResponseWriter, _ *http.Request, u *User) {
+				called, got = true, u
+				w.WriteHeader(http.StatusOK)
+			})
+			req := httptest.NewRequest("GET", "/kluctl/api/getShortNames", nil)
+			if tc.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tc.cookie})
+			}
+			rec := httptest.NewRecorder()
+			h(rec, req)
+			if rec.Code != tc.wantCode {
+				t.Errorf("status = %d, want %d", rec.Code, tc.wantCode)
+			}
+			if called != (tc.wantUser != nil) {
+				t.Fatalf("handler called = %v, want %v", called, tc.wantUser != nil)
+			}
+			if diff := cmp.Diff(tc.wantUser, got); diff != "" {
+				t.Errorf("user passed to the handler (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRBACUser(t *testing.T) {
+	enabled, _ := newTestAuth(rate.NewLimiter(rate.Inf, 1))
+	disabled := &auth{opts: AuthOptions{Enabled: false, AdminRBACUser: "rbac-admin", ViewerRBACUser: "rbac-viewer"}}
+	tests := []struct {
+		name string
+		auth *auth
+		user *User
+		want string
+	}{
+		{name: "admin", auth: enabled, user: &User{Username: "admin", IsAdmin: true}, want: "rbac-admin"},
+		{name: "viewer", auth: enabled, user: &User{Username: "viewer"}, want: "rbac-viewer"},
+		{name: "oidc admin", auth: enabled, user: &User{Username: "jane@example.com", IsAdmin: true}, want: "rbac-admin"},
+		{name: "disabled admin", auth: disabled, user: localAdmin, want: ""},
+		{name: "disabled viewer", auth: disabled, user: &User{Username: "viewer"}, want: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.auth.rbacUser(tc.user); got != tc.want {
+				t.Errorf("rbacUser(%+v) = %q, want %q", tc.user, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLogout(t *testing.T) {
+	tests := []struct {
+		name         string
+		enabled      bool
+		prefix       string
+		logoutURL    string
+		returnParam  string
+		query        string
+		wantLocation string
+		wantCleared  bool
+	}{
+		{name: "to the UI", enabled: true, prefix: "/kluctl", wantLocation: "/kluctl/", wantCleared: true},
+		{name: "to the UI at the root", enabled: true, prefix: "", wantLocation: "/", wantCleared: true},
+		{name: "to the logout URL", enabled: true, prefix: "/kluctl", logoutURL: "https://idp.example.com/logout",
+			wantLocation: "https://idp.example.com/logout", wantCleared: true},
+		{name: "to the logout URL with the return param", enabled: true, prefix: "/kluctl",
+			logoutURL: "https://idp.example.com/logout?client=ui", returnParam: "rd", query: "returnUrl=" + url.QueryEscape("https://ui.example.com/kluctl/"),
+			wantLocation: "https://idp.example.com/logout?client=ui&rd=" + url.QueryEscape("https://ui.example.com/kluctl/"), wantCleared: true},
+		{name: "return URL without a return param", enabled: true, prefix: "/kluctl",
+			logoutURL: "https://idp.example.com/logout", query: "returnUrl=x",
+			wantLocation: "https://idp.example.com/logout", wantCleared: true},
+		{name: "return param without a return URL", enabled: true, prefix: "/kluctl",
+			logoutURL: "https://idp.example.com/logout", returnParam: "rd",
+			wantLocation: "https://idp.example.com/logout", wantCleared: true},
+		{name: "auth disabled", enabled: false, prefix: "/kluctl", wantLocation: "/kluctl/", wantCleared: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := newTestAuth(rate.NewLimiter(rate.Inf, 1))
+			a.opts.LogoutURL, a.opts.LogoutReturnParam = tc.logoutURL, tc.returnParam
+			if !tc.enabled {
+				a = &auth{opts: AuthOptions{LogoutURL: tc.logoutURL, LogoutReturnParam: tc.returnParam}}
+			}
+			target := tc.prefix + "/auth/logout"
+			if tc.query != "" {
+				target += "?" + tc.query
+			}
+			rec := httptest.NewRecorder()
+			a.logout(tc.prefix)(rec, httptest.NewRequest("GET", target, nil))
+			if rec.Code != http.StatusTemporaryRedirect {
+				t.Errorf("status = %d, want %d", rec.Code, http.StatusTemporaryRedirect)
+			}
+			if got := rec.Header().Get("Location"); got != tc.wantLocation {
+				t.Errorf("Location = %q, want %q", got, tc.wantLocation)
+			}
+			c := sessionCookieOf(t, rec.Result())
+			if !tc.wantCleared {
+				if c != nil {
+					t.Errorf("logout without auth set a session cookie")
+				}
+				return
+			}
+			if c == nil || c.Value != "" || c.MaxAge >= 0 {
+				t.Errorf("logout session cookie = %+v, want an empty one with a negative max-age", c)
+			}
+		})
+	}
+}
+
+func newFakeClient(t *testing.T, objs ...client.Object) client.Client {
+	t.Helper()
+	scheme, err := controller.Scheme()
+	if err != nil {
+		t.Fatalf("controller scheme: %v", err)
+	}
+	return fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
+}
+
+func TestSecretValue(t *testing.T) {
+	const ns, name = "kluctl-system", "webui-secret"
+	existing := func(data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		return s
+	}
+	tests := []struct {
+		name      string
+		objs      []client.Object
+		key       string
+		generate  bool
+		want      string // "" with wantGen: a generated value
+		wantGen   bool
+		wantErr   []string // substrings of the error
+		wantStore map[string]string
+	}{
+		{name: "missing Secret is created", key: "auth-secret", generate: true, wantGen: true},
+		{name: "missing key is added", objs: []client.Object{existing(map[string]string{"other": "x"})},
+			key: "auth-secret", generate: true, wantGen: true, wantStore: map[string]string{"other": "x"}},
+		{name: "empty key is replaced", objs: []client.Object{existing(map[string]string{"auth-secret": ""})},
+			key: "auth-secret", generate: true, wantGen: true},
+		{name: "existing key is returned", objs: []client.Object{existing(map[string]string{"admin-password": "hunter2"})},
+			key: "admin-password", generate: true, want: "hunter2", wantStore: map[string]string{"admin-password": "hunter2"}},
+		{name: "existing key without generate", objs: []client.Object{existing(map[string]string{"oidc-client-secret": "cs"})},
+			key: "oidc-client-secret", generate: false, want: "cs", wantStore: map[string]string{"oidc-client-secret": "cs"}},
+		{name: "missing key without generate", objs: []client.Object{existing(map[string]string{"other": "x"})},
+			key: "oidc-client-secret", generate: false, wantErr: []string{ns + "/" + name, `"oidc-client-secret"`},
+			wantStore: map[string]string{"other": "x"}},
+		{name: "missing Secret without generate", key: "oidc-client-secret", generate: false,
+			wantErr: []string{ns + "/" + name}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := newFakeClient(t, tc.objs...)
+			ctx := context.Background()
+			got, err := secretValue(ctx, cl, ns, name, tc.key, tc.generate)
+			if len(tc.wantErr) != 0 {
+				if err == nil {
+					t.Fatalf("secretValue = %q, nil; want an error", got)
+				}
+				for _, s := range tc.wantErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not name %s", err, s)
+					}
+				}
+			} else if err != nil {
+				t.Fatalf("secretValue: %v", err)
+			}
+			if tc.wantGen {
+				if len(got) != 32 {
+					t.Errorf("generated value %q has %d characters, want 32", got, len(got))
+				}
+				for _, r := range got {
+					if !strings.ContainsRune(passwordAlphabet, r) {
+						t.Errorf("generated value %q holds %q, not in the password alphabet", got, r)
+						break
+					}
+				}
+			} else if got != tc.want {
+				t.Errorf("secretValue = %q, want %q", got, tc.want)
+			}
+
+			var s corev1.Secret
+			err = cl.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s)
+			if tc.wantStore == nil && !tc.wantGen {
+				if err == nil {
+					t.Errorf("secretValue created Secret %s/%s without generate", ns, name)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("read the Secret back: %v", err)
+			}
+			wantStore := map[string]string{}
+			for k, v := range tc.wantStore {
+				wantStore[k] = v
+			}
+			if tc.wantGen {
+				wantStore[tc.key] = got
+			}
+			gotStore := map[string]string{}
+			for k, v := range s.Data {
+				gotStore[k] = string(v)
+			}
+			if diff := cmp.Diff(wantStore, gotStore); diff != "" {
+				t.Errorf("Secret data after secretValue (-want +got):\n%s", diff)
+			}
+			if tc.wantGen {
+				// Asked again, the stored value comes back.
+				again, err := secretValue(ctx, cl, ns, name, tc.key, true)
+				if err != nil || again != got {
+					t.Errorf("second secretValue = %q, %v; want the stored %q", again, err, got)
+				}
+			}
+		})
+	}
+}
+
+func TestRandomStringDiffers(t *testing.T) {
+	a, err := randomString(32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := randomString(32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Errorf("two random strings are both %q", a)
+	}
+}
