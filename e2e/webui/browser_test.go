@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,11 +38,13 @@ func login(b *browser.Browser, user, password string) {
 	b.Find("#login-submit").Click()
 }
 
-func firstResultID(b *browser.Browser, card string) string {
-	if !b.Has(card + " .result-link") {
-		return ""
+// resultIDs are the ids of the results a target card lists, in order.
+func resultIDs(b *browser.Browser, card string) []string {
+	var ids []string
+	for _, el := range b.FindAll(card + " .result-link") {
+		ids = append(ids, el.Attr("data-result-id"))
 	}
-	return b.Find(card + " .result-link").Attr("data-result-id")
+	return ids
 }
 
 // TestWebUIBrowser is the story of the web UI in a real browser: logins,
@@ -103,16 +106,23 @@ func TestWebUIBrowser(t *testing.T) {
 
 	// A changed var: env_type=local points the cart service at another
 	// redis service; the result shows the change as a diff.
-	before := firstResultID(b, prodCard)
+	before := resultIDs(b, prodCard)
 	e.kluctl("deploy", "--project-dir", dir, "-t", "prod", "-a", "env_type=local", "--context", ctxName, "--yes", "--no-wait")
-	deadline := time.Now().Add(time.Minute)
-	for firstResultID(b, prodCard) == before {
+	var newID string
+	for deadline := time.Now().Add(time.Minute); newID == ""; time.Sleep(200 * time.Millisecond) {
+		for _, id := range resultIDs(b, prodCard) {
+			if !slices.Contains(before, id) {
+				newID = id
+			}
+		}
 		if time.Now().After(deadline) {
 			t.Fatal("the second CLI deploy did not appear")
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	b.Find(prodCard + " .result-link").Click()
+	if first := resultIDs(b, prodCard)[0]; first != newID {
+		t.Errorf("the newest result %s is not the first of the target (%s)", newID, first)
+	}
+	b.Find(fmt.Sprintf(`%s .result-link[data-result-id="%s"]`, prodCard, newID)).Click()
 	b.WaitFor("#result-view", 20*time.Second)
 	cart := `#changed-objects .changed-object[data-ref="Deployment/ms-demo-prod/cartservice"]`
 	b.WaitText(cart+" pre.unified-diff", "cart-redis-master:6379", 20*time.Second)
@@ -148,6 +158,40 @@ func TestWebUIBrowser(t *testing.T) {
 		t.Errorf("the log lines of the reconciliation:\n%s", text)
 	}
 	b.Shot("07b-controller-logs")
+
+	// Suspend and resume.
+	b.Navigate(base + "#/")
+	b.WaitFor(kdRow+` button.action[data-action="suspend"]`, 30*time.Second).Click()
+	b.WaitFor(kdRow+" .badge-suspended", 30*time.Second)
+	if !e.get("webui-test").Spec.Suspend {
+		t.Error("spec.suspend is not set after suspend")
+	}
+	b.Shot("07c-suspended")
+	b.Find(kdRow + ` button.action[data-action="resume"]`).Click()
+	b.WaitGone(kdRow+" .badge-suspended", 30*time.Second)
+	if e.get("webui-test").Spec.Suspend {
+		t.Error("spec.suspend is still set after resume")
+	}
+
+	// A manual KluctlDeployment waits for approval; approving deploys it.
+	e.kd("webui-local", "local", func(kd *v1beta1.KluctlDeployment) { kd.Spec.Manual = true })
+	localRow := fmt.Sprintf(`.kd-row[data-kd="%s/webui-local"]`, e.ns)
+	b.WaitFor(localRow+" .badge-approval", 2*time.Minute)
+	b.Shot("07d-waiting-for-approval")
+	if e.get("webui-local").Status.LastDeployResult != nil {
+		t.Fatal("the manual deployment deployed before the approval")
+	}
+	b.Find(localRow + ` button.action[data-action="approve"]`).Click()
+	e.waitFor("webui-local", "the approved deploy", 3*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
+		return kd.Status.LastDeployResult != nil && isReady(kd)
+	})
+	b.WaitGone(localRow+" .badge-approval", 30*time.Second)
+
+	// A validate result of the CLI shows in its view.
+	e.kluctl("validate", "--project-dir", dir, "-t", "prod", "--context", ctxName)
+	b.WaitFor(prodCard+" .validate-link", time.Minute).Click()
+	b.WaitFor("#validate-view", 20*time.Second)
+	b.Shot("07e-validate")
 
 	// A viewer sees results but no actions and no Secret values.
 	small := e.smallProject()

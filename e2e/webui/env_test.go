@@ -163,7 +163,7 @@ func (e *env) startController() {
 
 // kd creates a KluctlDeployment of the demo for target, deployed once and
 // then only on request (interval 1h).
-func (e *env) kd(name, target string) {
+func (e *env) kd(name, target string, mutate ...func(*v1beta1.KluctlDeployment)) {
 	ctxName := "default"
 	kd := &v1beta1.KluctlDeployment{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
@@ -175,6 +175,9 @@ func (e *env) kd(name, target string) {
 			Context:     &ctxName,
 			DeployMode:  v1beta1.KluctlDeployModeFull,
 		},
+	}
+	for _, m := range mutate {
+		m(kd)
 	}
 	if err := e.cl.Create(context.Background(), kd); err != nil {
 		e.t.Fatal(err)

@@ -3,6 +3,7 @@ package results
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -54,6 +55,7 @@ func watchSummaries[S any](ctx context.Context, s *Store, k kind[S], f Filter) (
 	if err != nil {
 		return nil, fmt.Errorf("watch results: %w", err)
 	}
+	oldestFirst(k, items)
 	ch := make(chan Event[S], 16)
 	send := func(e Event[S]) bool {
 		select {
@@ -75,6 +77,7 @@ func watchSummaries[S any](ctx context.Context, s *Store, k kind[S], f Filter) (
 			if err != nil {
 				if apierrors.IsGone(err) || apierrors.IsResourceExpired(err) {
 					if rv, items, err = s.listWithVersion(ctx, label, ns); err == nil {
+						oldestFirst(k, items)
 						for _, m := range items {
 							if sum, ok := decode(m); ok && !send(Event[S]{Summary: sum}) {
 								return
@@ -132,4 +135,22 @@ func (s *Store) listWithVersion(ctx context.Context, label, ns string) (string, 
 		return "", nil, err
 	}
 	return l.ResourceVersion, l.Items, nil
+}
+
+// oldestFirst orders listed results as they were stored, so that a
+// watcher sees them in the order later ones arrive in.
+func oldestFirst[S any](k kind[S], items []metav1.PartialObjectMetadata) {
+	type item struct {
+		m metav1.PartialObjectMetadata
+		e entry
+	}
+	l := make([]item, len(items))
+	for i, m := range items {
+		_, ab, _ := k.summary(m)
+		l[i] = item{m, ab.entry(m)}
+	}
+	sort.SliceStable(l, func(i, j int) bool { return l[j].e.newerThan(l[i].e) })
+	for i := range l {
+		items[i] = l[i].m
+	}
 }

@@ -247,11 +247,11 @@ func TestHubSinceFilter(t *testing.T) {
 
 func TestProjectFilter(t *testing.T) {
 	tests := []struct {
-		name           string
-		repo, subDir   string
-		project        *result.ProjectKey
-		wantNilFilter  bool
-		wantPass       bool
+		name          string
+		repo, subDir  string
+		project       *result.ProjectKey
+		wantNilFilter bool
+		wantPass      bool
 	}{
 		{name: "no filter", repo: "", wantNilFilter: true},
 		{name: "no project passes", repo: "github.com/o/r", project: nil, wantPass: true},

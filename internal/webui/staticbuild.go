@@ -8,7 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -115,7 +115,8 @@ func (s *Server) writeStatic(ctx context.Context, dir string, maxResults int) er
 }
 
 // staticState lists the newest maxResults summaries per project and
-// target in the stores, and the KluctlDeployments the server collected.
+// target in the stores (which list them newest first), and the
+// KluctlDeployments the server collected.
 func (s *Server) staticState(ctx context.Context, maxResults int) ([]result.CommandResultSummary, []map[string]any, error) {
 	var all []result.CommandResultSummary
 	for _, c := range s.clusters {
@@ -131,9 +132,6 @@ func (s *Server) staticState(ctx context.Context, maxResults int) ([]result.Comm
 			kds = append(kds, map[string]any{"clusterId": m.ClusterID, "deployment": m.Deployment})
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		return all[i].Command.EndTime.After(all[j].Command.EndTime.Time)
-	})
 	count := map[string]int{}
 	var out []result.CommandResultSummary
 	for _, sum := range all {
@@ -146,6 +144,9 @@ func (s *Server) staticState(ctx context.Context, maxResults int) ([]result.Comm
 			out = append(out, sum)
 		}
 	}
+	// Oldest first, as the live server sends them: the UI orders results
+	// of the same second by arrival.
+	slices.Reverse(out)
 	return out, kds, nil
 }
 

@@ -19,8 +19,15 @@
     live: false,
     loaded: false, // true once the first snapshot arrived (or timed out)
     snapshotPending: false,
+    // id -> arrival number of a result: results of the same second are
+    // ordered by it, as the server sends them oldest first.
+    arrival: new Map(),
   };
   KW.store = store;
+  let arrivals = 0;
+  const arrived = (id) => {
+    if (!store.arrival.has(id)) store.arrival.set(id, ++arrivals);
+  };
 
   const listeners = [];
   store.subscribe = (fn) => listeners.push(fn);
@@ -46,6 +53,7 @@
         store.summaries.clear();
         store.validates.clear();
         store.kds.clear();
+        store.arrival.clear();
         store.loaded = true;
         store.changed();
       }
@@ -68,6 +76,7 @@
       store.summaries.clear();
       store.validates.clear();
       store.kds.clear();
+      store.arrival.clear();
     }
     const now = Date.now();
     for (const m of msgs) {
@@ -76,6 +85,7 @@
         case 'update_command_result_summary':
           if (m.summary && m.summary.id) {
             if (highlight && !known.has(m.summary.id)) store.fresh.set(m.summary.id, now + FRESH_MS);
+            arrived(m.summary.id);
             store.summaries.set(m.summary.id, m.summary);
           }
           break;
@@ -83,7 +93,10 @@
           store.summaries.delete(m.id);
           break;
         case 'update_validate_result_summary':
-          if (m.summary && m.summary.id) store.validates.set(m.summary.id, m.summary);
+          if (m.summary && m.summary.id) {
+            arrived(m.summary.id);
+            store.validates.set(m.summary.id, m.summary);
+          }
           break;
         case 'delete_validate_result_summary':
           store.validates.delete(m.id);
@@ -134,9 +147,15 @@
     return KW.parseTime(ci.endTime) || KW.parseTime(ci.startTime) || 0;
   }
 
-  function validateTime(v) {
-    return KW.parseTime(v.endTime) || KW.parseTime(v.startTime) || 0;
+  function resultTimes(s) {
+    const ci = s.commandInfo || s.command || {};
+    return { start: KW.parseTime(ci.startTime) || 0, end: KW.parseTime(ci.endTime) || 0 };
   }
+
+  function validateTimes(v) {
+    return { start: KW.parseTime(v.startTime) || 0, end: KW.parseTime(v.endTime) || 0 };
+  }
+
 
   // ---------------------------------------------------------------- KD state
 
@@ -234,8 +253,12 @@
     for (const p of projects.values()) {
       const targets = Array.from(p.targets.values());
       for (const t of targets) {
-        t.results.sort((a, b) => summaryTime(b) - summaryTime(a));
-        t.validates.sort((a, b) => validateTime(b) - validateTime(a));
+        const byArrival = (a, b) => (store.arrival.get(b.id) || 0) - (store.arrival.get(a.id) || 0);
+        // Newest first, as the result store orders them: start, end, then
+        // the order they were stored in.
+        const byTime = (ta, tb) => tb.start - ta.start || tb.end - ta.end;
+        t.results.sort((a, b) => byTime(resultTimes(a), resultTimes(b)) || byArrival(a, b));
+        t.validates.sort((a, b) => byTime(validateTimes(a), validateTimes(b)) || byArrival(a, b));
         t.validate = t.validates[0] || null;
         t.kds.sort((a, b) => (a.state.namespace + '/' + a.state.name).localeCompare(b.state.namespace + '/' + b.state.name));
         t.sortName = t.kdName || t.targetName;
