@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -262,5 +263,49 @@ func TestCleanupIncludesResultsWithoutKeyLabel(t *testing.T) {
 		if _, err := st.GetCommandResult(ctx, cr.ID, true); err != nil {
 			t.Errorf("result %s was removed: %v", cr.ID, err)
 		}
+	}
+}
+
+// TestWatchListsOldestFirst: a watcher gets the stored results in the
+// order they were stored, also those of one second, so that later results
+// arrive after them.
+func TestWatchListsOldestFirst(t *testing.T) {
+	ns := "results-" + strings.ToLower(uuid.NewString()[:8])
+	st, ctx := testStore(t, Options{Namespace: ns, KeepCommandResults: 10})
+	project := "proj-" + ns
+	same := time.Now().Truncate(time.Second)
+	var want []string
+	// Two of an earlier second written last, then three of one second.
+	for _, start := range []time.Time{same, same, same} {
+		cr := doc(project, "prod", start, 1, 10)
+		if _, err := st.WriteCommandResult(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, cr.ID)
+	}
+	var earlier []string
+	for i := 0; i < 2; i++ {
+		cr := doc(project, "prod", same.Add(-time.Minute), 1, 10)
+		if _, err := st.WriteCommandResult(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		earlier = append(earlier, cr.ID)
+	}
+	want = append(earlier, want...)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	events, err := st.WatchCommandResultSummaries(wctx, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < len(want) {
+		ev := <-events
+		if ev.Summary.ProjectKey.RepoKey == "git://example.com/org/"+project {
+			got = append(got, ev.Summary.ID)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("watch order (-want +got):\n%s", diff)
 	}
 }
