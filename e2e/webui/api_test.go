@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 )
 
@@ -255,6 +256,28 @@ func TestWebUIAPI(t *testing.T) {
 	if code := post(t, base+"api/deployNow", p, admin); code != http.StatusNotFound {
 		t.Errorf("deployNow of a missing KluctlDeployment: %d, want 404", code)
 	}
+	// Actions act as the admin's RBAC user: with a user RBAC grants
+	// nothing, Kubernetes refuses the same request.
+	e.kd("api-kd", "test", func(kd *v1beta1.KluctlDeployment) { kd.Spec.Suspend = true })
+	p["name"] = "api-kd"
+	if code := post(t, base+"api/deployNow", p, admin); code != http.StatusOK {
+		t.Errorf("deployNow as admin: %d", code)
+	}
+	// The controller may have taken the request already.
+	if kd := e.get("api-kd"); kd.Annotations[v1beta1.KluctlRequestDeployAnnotation] == "" && kd.Status.DeployRequestResult == nil {
+		t.Error("deployNow set no request annotation")
+	}
+	if code := post(t, base+"api/setSuspended", map[string]any{"cluster": p["cluster"], "name": "api-kd", "namespace": e.ns, "suspend": false}, viewer); code != http.StatusForbidden {
+		t.Errorf("setSuspended as viewer: %d, want 403", code)
+	}
+	powerless, _ := e.webui("--in-cluster", "--in-cluster-context", e.c.Context(), "--controller-namespace", e.ns, "--auth-admin-rbac-user", "nobody-at-all")
+	if code := post(t, powerless+"api/reconcileNow", p, session(t, powerless, "admin", adminPW)); code != http.StatusForbidden {
+		t.Errorf("reconcileNow as an admin whose RBAC user may nothing: %d, want 403 from Kubernetes", code)
+	}
+	if kd := e.get("api-kd"); kd.Annotations[v1beta1.KluctlRequestReconcileAnnotation] != "" || kd.Status.ReconcileRequestResult != nil {
+		t.Error("the refused reconcile request was set")
+	}
+
 	// A forged cookie is no login.
 	forged := &http.Cookie{Name: "auth-session", Value: strings.Replace(admin.Value, ".", "x.", 1)}
 	if code, _ := httpGet(t, base+"auth/user", forged); code != http.StatusUnauthorized {
