@@ -150,12 +150,18 @@ func secretValue(ctx context.Context, cl client.Client, ns, name, key string, ge
 	if err != nil {
 		return "", err
 	}
-	patch := client.MergeFrom(s.DeepCopy())
+	// The optimistic lock makes concurrent replicas agree on one value.
+	patch := client.MergeFromWithOptions(s.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if s.Data == nil {
 		s.Data = map[string][]byte{}
 	}
 	s.Data[key] = []byte(v)
 	if err := cl.Patch(ctx, &s, patch, client.FieldOwner("kluctl-webui")); err != nil {
+		if apierrors.IsConflict(err) {
+			// Another replica changed the Secret first, maybe storing
+			// this very key: read it again.
+			return secretValue(ctx, cl, ns, name, key, generate)
+		}
 		return "", fmt.Errorf("store a generated %q in Secret %s/%s: %w", key, ns, name, err)
 	}
 	return v, nil
@@ -185,6 +191,9 @@ func (a *auth) sessionEnd(r *http.Request) time.Time {
 	s, ok := a.sessions.decode(c.Value)
 	if !ok {
 		return time.Now()
+	}
+	if now := a.sessions.now(); now.Sub(time.Unix(s.Issued, 0)) > refreshAfter {
+		return now.Add(a.sessions.ttl) // the request renewed it (see sessions.get)
 	}
 	return time.Unix(s.Expires, 0)
 }

@@ -84,6 +84,9 @@ func TestSessionDecodeRejects(t *testing.T) {
 	// A payload that claims admin, with the signature of the viewer one.
 	adminJSON, _ := json.Marshal(session{User: "admin", Admin: true, Kind: "static", Issued: valid.Issued, Expires: valid.Expires})
 	forgedPayload := base64.RawURLEncoding.EncodeToString(adminJSON)
+	// A viewer session whose expiry is pushed a year out.
+	longJSON, _ := json.Marshal(session{User: valid.User, Kind: valid.Kind, Issued: valid.Issued, Expires: testEpoch.AddDate(1, 0, 0).Unix()})
+	extendedPayload := base64.RawURLEncoding.EncodeToString(longJSON)
 	// A flipped signature byte.
 	sigBytes, _ := base64.RawURLEncoding.DecodeString(sig)
 	sigBytes[0] ^= 1
@@ -99,6 +102,7 @@ func TestSessionDecodeRejects(t *testing.T) {
 		at    time.Time
 	}{
 		{name: "tampered payload", value: forgedPayload + "." + sig, at: testEpoch},
+		{name: "tampered expiry", value: extendedPayload + "." + sig, at: testEpoch},
 		{name: "tampered signature", value: payload + "." + flippedSig, at: testEpoch},
 		{name: "signature of another key", value: other.encode(valid), at: testEpoch},
 		{name: "expired", value: good, at: testEpoch.Add(time.Hour)},
