@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -112,7 +112,7 @@ func (e *env) applyWebuiRBAC() {
 		if len(u.Object) == 0 || !strings.HasPrefix(u.GetName(), "kluctl-webui-") {
 			continue // the UI's own service account is not needed here
 		}
-		if err := e.cl.Patch(context.Background(), &u, client.Apply, client.FieldOwner("webui-test"), client.ForceOwnership); err != nil {
+		if err := e.cl.Create(context.Background(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("apply %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 	}
@@ -212,14 +212,6 @@ func (e *env) waitFor(name, what string, timeout time.Duration, cond func(*v1bet
 func isReady(kd *v1beta1.KluctlDeployment) bool {
 	c := meta.FindStatusCondition(kd.Status.Conditions, v1beta1.ReadyCondition)
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == kd.Generation
-}
-
-// checkout copies the demo into a fresh git repository (as a user's
-// checkout) and returns the project folder.
-func (e *env) checkout() string {
-	dir := e.t.TempDir()
-	kluctltest.CopyDir(e.t, filepath.Join(kluctltest.SharedDir(e.t), "examples", "microservices-demo"), filepath.Join(dir, "microservices-demo"))
-	return filepath.Join(dir, demoPath)
 }
 
 // kluctl runs the CLI against the cluster and fails the test on an error.
@@ -337,9 +329,4 @@ func screenshotDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return abs
-}
-
-func fmtJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return fmt.Sprint(string(b))
 }

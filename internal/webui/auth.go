@@ -144,7 +144,7 @@ func secretValue(ctx context.Context, cl client.Client, ns, name, key string, ge
 		return string(v), nil
 	}
 	if !generate {
-		return "", fmt.Errorf("Secret %s/%s has no key %q", ns, name, key)
+		return "", fmt.Errorf("the Secret %s/%s has no key %q", ns, name, key)
 	}
 	v, err := randomString(32)
 	if err != nil {
