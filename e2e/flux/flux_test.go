@@ -25,7 +25,6 @@ import (
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/fluxsim"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
-	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -52,40 +51,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sc.Stop() })
-	clients, err := k8s.NewClients(c.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := controller.ApplyCRDs(ctx, clients, "kluctl-test"); err != nil {
-		t.Fatal(err)
-	}
-	scheme, err := controller.Scheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(c.RESTConfig(), client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := kubernetes.NewForConfig(c.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: gitUser, Password: gitPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	e := &env{t: t, c: c, cs: cs, cl: cl, git: srv, ns: c.NewNamespace(t)}
-	if _, err := srv.CommitDir("microservices-demo", "main", filepath.Join(kluctltest.SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "git-credentials"},
-		StringData: map[string]string{"username": gitUser, "password": gitPassword},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	cc := kluctltest.NewControllerClients(t, c.RESTConfig())
+	cl := cc.CL
+	srv := kluctltest.DemoGitServer(t, gitUser, gitPassword, "microservices-demo")
+	e := &env{t: t, c: c, cs: cc.CS, cl: cl, git: srv, ns: c.NewNamespace(t)}
+	kluctltest.CreateCredentialsSecret(t, cc.CS, e.ns, "git-credentials", gitUser, gitPassword)
 	repo := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
 		"metadata": map[string]any{"name": "microservices-demo", "namespace": e.ns},

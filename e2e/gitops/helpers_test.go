@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,6 @@ import (
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
-	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -50,42 +48,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := simcluster.Current(t)
 	cfg := c.RESTConfig()
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scheme, err := controller.Scheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := k8s.NewClients(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := controller.ApplyCRDs(ctx, clients, "kluctl-test"); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: gitUser, Password: gitPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	e := &env{t: t, c: c, cs: cs, cl: cl, git: srv, ns: c.NewNamespace(t)}
-	if _, err := srv.CommitDir("demo", "main", filepath.Join(kluctltest.SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "git-credentials"},
-		StringData: map[string]string{"username": gitUser, "password": gitPassword},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	cc := kluctltest.NewControllerClients(t, cfg)
+	srv := kluctltest.DemoGitServer(t, gitUser, gitPassword, "demo")
+	e := &env{t: t, c: c, cs: cc.CS, cl: cc.CL, git: srv, ns: c.NewNamespace(t)}
+	kluctltest.CreateCredentialsSecret(t, cc.CS, e.ns, "git-credentials", gitUser, gitPassword)
 	e.cfg = cfg
 	e.startController()
 	t.Cleanup(e.stopController)

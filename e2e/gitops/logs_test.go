@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
+	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 	"github.com/kluctl-go/kluctl/internal/cli"
 	"github.com/kluctl-go/kluctl/internal/cli/controllercmd"
 	"github.com/kluctl-go/kluctl/internal/controller"
@@ -58,7 +58,7 @@ func TestGitOpsLogs(t *testing.T) {
 
 	// Following shows a reconciliation requested once the first lines
 	// are there.
-	var out, errOut syncBuffer
+	var out, errOut kluctltest.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	followed := make(chan int, 1)
 	go func() {
@@ -163,27 +163,8 @@ func runLogs(ctx context.Context, args ...string) logsRun {
 
 func cliEnv() cli.Env { return cli.Env{Environ: os.Environ(), ConfigDirs: []string{}} }
 
-// syncBuffer is a buffer that a running command writes while the test
-// reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitForText waits until b holds text.
-func waitForText(t *testing.T, b *syncBuffer, text string) {
+func waitForText(t *testing.T, b *kluctltest.SyncBuffer, text string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(b.String(), text) {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +29,6 @@ import (
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
-	"github.com/kluctl-go/kluctl/internal/k8s"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -54,42 +52,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := simcluster.Current(t)
 	cfg := c.RESTConfig()
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scheme, err := controller.Scheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := k8s.NewClients(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := controller.ApplyCRDs(ctx, clients, "kluctl-test"); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: gitUser, Password: gitPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	if _, err := srv.CommitDir("demo", "main", filepath.Join(kluctltest.SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, c: c, cs: cs, cl: cl, git: srv, ns: c.NewNamespace(t)}
-	if _, err := cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "git-credentials"},
-		StringData: map[string]string{"username": gitUser, "password": gitPassword},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	cc := kluctltest.NewControllerClients(t, cfg)
+	srv := kluctltest.DemoGitServer(t, gitUser, gitPassword, "demo")
+	e := &env{t: t, c: c, cs: cc.CS, cl: cc.CL, git: srv, ns: c.NewNamespace(t)}
+	kluctltest.CreateCredentialsSecret(t, cc.CS, e.ns, "git-credentials", gitUser, gitPassword)
 	e.applyWebuiRBAC()
 	e.startController()
 	return e
@@ -224,32 +190,14 @@ func (e *env) kluctl(args ...string) kluctltest.Result {
 	return res
 }
 
-// syncBuffer is a goroutine-safe log of a running command.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var availableRE = regexp.MustCompile(`Webui is available at: (\S+)`)
 
 // webui runs `kluctl webui run` with args in the background until the
 // test ends and returns its URL.
-func (e *env) webui(args ...string) (string, *syncBuffer) {
+func (e *env) webui(args ...string) (string, *kluctltest.SyncBuffer) {
 	t := e.t
 	t.Helper()
-	log := &syncBuffer{}
+	log := &kluctltest.SyncBuffer{}
 	streams := &iostreams.IOStreams{In: strings.NewReader(""), Out: log, ErrOut: log}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

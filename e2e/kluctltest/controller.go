@@ -1,0 +1,99 @@
+package kluctltest
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kluctl-go/kluctl/internal/controller"
+	"github.com/kluctl-go/kluctl/internal/gitserver"
+	"github.com/kluctl-go/kluctl/internal/k8s"
+)
+
+// ControllerClients are the clients of a test of the controller: typed,
+// controller-runtime (with the KluctlDeployment types) and the engine's.
+type ControllerClients struct {
+	CS      kubernetes.Interface
+	CL      client.Client
+	Clients *k8s.Clients
+}
+
+// NewControllerClients connects to cfg and applies the controller's CRDs.
+func NewControllerClients(t testing.TB, cfg *rest.Config) ControllerClients {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme, err := controller.Scheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := k8s.NewClients(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controller.ApplyCRDs(context.Background(), clients, "kluctl-test"); err != nil {
+		t.Fatal(err)
+	}
+	return ControllerClients{CS: cs, CL: cl, Clients: clients}
+}
+
+// DemoGitServer starts a git server with basic auth holding the shared
+// microservices demo as repository repo (under microservices-demo/); it is
+// closed when the test ends.
+func DemoGitServer(t testing.TB, user, password, repo string) *gitserver.Server {
+	t.Helper()
+	srv, err := gitserver.Start(t.TempDir(), gitserver.Options{User: user, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	if _, err := srv.CommitDir(repo, "main", filepath.Join(SharedDir(t), "examples", "microservices-demo"), "microservices-demo", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// CreateCredentialsSecret creates a Secret name in ns with the username
+// and password keys KluctlDeployments and GitRepositories read.
+func CreateCredentialsSecret(t testing.TB, cs kubernetes.Interface, ns, name, user, password string) {
+	t.Helper()
+	if _, err := cs.CoreV1().Secrets(ns).Create(context.Background(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		StringData: map[string]string{"username": user, "password": password},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SyncBuffer is a buffer that a running command writes while the test
+// reads it.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
