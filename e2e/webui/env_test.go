@@ -62,12 +62,20 @@ func newEnv(t *testing.T) *env {
 }
 
 // applyWebuiRBAC applies the RBAC of the install project's web UI: the
-// roles of the users that admin and viewer logins impersonate.
-func (e *env) applyWebuiRBAC() {
+// roles of the users that admin and viewer logins impersonate, and (with
+// all) the UI's own service account and its rights.
+func (e *env) applyWebuiRBAC(all ...bool) {
 	t := e.t
 	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "controller", "install", "project", "webui", "rbac.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, ns := range []string{"kluctl-system", "kluctl-results"} {
+		nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+		if err := e.cl.Create(ctx, nsObj); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
 	}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
 	for {
@@ -75,10 +83,10 @@ func (e *env) applyWebuiRBAC() {
 		if err := dec.Decode(&u.Object); err != nil {
 			break
 		}
-		if len(u.Object) == 0 || !strings.HasPrefix(u.GetName(), "kluctl-webui-") {
-			continue // the UI's own service account is not needed here
+		if len(u.Object) == 0 || (len(all) == 0 && !strings.HasPrefix(u.GetName(), "kluctl-webui-")) {
+			continue
 		}
-		if err := e.cl.Create(context.Background(), &u); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := e.cl.Create(ctx, &u); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("apply %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 	}
@@ -233,9 +241,13 @@ func (e *env) webui(args ...string) (string, *kluctltest.SyncBuffer) {
 }
 
 // secret reads key of the Secret ns/name.
-func (e *env) secret(name, key string) string {
+func (e *env) secret(name, key string, ns ...string) string {
 	e.t.Helper()
-	s, err := e.cs.CoreV1().Secrets(e.ns).Get(context.Background(), name, metav1.GetOptions{})
+	namespace := e.ns
+	if len(ns) != 0 {
+		namespace = ns[0]
+	}
+	s, err := e.cs.CoreV1().Secrets(namespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

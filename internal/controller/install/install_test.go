@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,13 +208,19 @@ func TestWebUI(t *testing.T) {
 		"ClusterRole//kluctl-webui-admin-role", "ClusterRoleBinding//kluctl-webui-admin-rolebinding",
 		"ClusterRole//kluctl-webui-viewer-role", "ClusterRoleBinding//kluctl-webui-viewer-rolebinding",
 		"Deployment/kluctl-system/kluctl-webui", "Service/kluctl-system/kluctl-webui",
+		"Namespace//kluctl-results", "Role/kluctl-results/kluctl-webui-results", "RoleBinding/kluctl-results/kluctl-webui-results",
 	} {
 		if objs[want] == nil {
 			t.Errorf("%s not rendered", want)
 		}
 	}
-	if len(objs) != 22 {
-		t.Errorf("rendered %d objects, want the controller's 11 and the web UI's 11", len(objs))
+	if len(objs) != 25 {
+		t.Errorf("rendered %d objects, want the controller's 11 and the web UI's 14", len(objs))
+	}
+	for _, r := range rulesOf(objs["ClusterRole//kluctl-webui"]) {
+		if res, _, _ := unstructured.NestedStringSlice(r, "resources"); slices.Contains(res, "secrets") {
+			t.Error("the web UI may read the Secrets of every namespace")
+		}
 	}
 	var d appsv1.Deployment
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs["Deployment/kluctl-system/kluctl-webui"].Object, &d); err != nil {
@@ -226,14 +233,21 @@ func TestWebUI(t *testing.T) {
 	if diff := cmp.Diff([]string{"kluctl", "webui", "run"}, c.Command); diff != "" {
 		t.Errorf("webui command (-want +got):\n%s", diff)
 	}
-	viewer := objs["ClusterRole//kluctl-webui-viewer-role"]
-	rules, _, _ := unstructured.NestedSlice(viewer.Object, "rules")
-	for _, r := range rules {
-		verbs, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "verbs")
+	for _, r := range rulesOf(objs["ClusterRole//kluctl-webui-viewer-role"]) {
+		verbs, _, _ := unstructured.NestedStringSlice(r, "verbs")
 		for _, v := range verbs {
 			if v != "get" && v != "list" && v != "watch" {
 				t.Errorf("the viewer role may %s", v)
 			}
 		}
 	}
+}
+
+func rulesOf(u *unstructured.Unstructured) []map[string]any {
+	var out []map[string]any
+	l, _, _ := unstructured.NestedSlice(u.Object, "rules")
+	for _, r := range l {
+		out = append(out, r.(map[string]any))
+	}
+	return out
 }
