@@ -8,6 +8,8 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
+	"time"
 
 	"filippo.io/age"
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -50,12 +52,11 @@ func PGPKeyring(armored ...[]byte) (func(context.Context, string, []byte) ([]byt
 
 // GPG returns a PGP decrypter that runs the gpg binary (its keyring and
 // agent), with GNUPGHOME set to home when it is not empty, as SOPS does.
+// Its calls run one at a time: gpg processes that start the agent together
+// may fail to reach it, so a failed call is also tried once more.
 func GPG(home string) func(context.Context, string, []byte) ([]byte, error) {
-	return func(ctx context.Context, _ string, ciphertext []byte) ([]byte, error) {
-		path, err := exec.LookPath("gpg")
-		if err != nil {
-			return nil, errors.New("gpg is not installed")
-		}
+	var mu sync.Mutex
+	run := func(ctx context.Context, path string, ciphertext []byte) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, path, "--batch", "--quiet", "--no-tty", "--decrypt")
 		if home != "" {
 			cmd.Env = append(cmd.Environ(), "GNUPGHOME="+home)
@@ -67,5 +68,22 @@ func GPG(home string) func(context.Context, string, []byte) ([]byte, error) {
 			return nil, fmt.Errorf("gpg: %v: %s", err, strings.TrimSpace(errOut.String()))
 		}
 		return out.Bytes(), nil
+	}
+	return func(ctx context.Context, _ string, ciphertext []byte) ([]byte, error) {
+		path, err := exec.LookPath("gpg")
+		if err != nil {
+			return nil, errors.New("gpg is not installed")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		out, err := run(ctx, path, ciphertext)
+		if err != nil && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+				out, err = run(ctx, path, ciphertext)
+			}
+		}
+		return out, err
 	}
 }
