@@ -267,14 +267,27 @@ func TestWebUIAPI(t *testing.T) {
 	if kd := e.get("api-kd"); kd.Annotations[v1beta1.KluctlRequestDeployAnnotation] == "" && kd.Status.DeployRequestResult == nil {
 		t.Error("deployNow set no request annotation")
 	}
+	for path, annotation := range map[string]string{
+		"diffNow": v1beta1.KluctlRequestDiffAnnotation, "pruneNow": v1beta1.KluctlRequestPruneAnnotation,
+		"validateNow": v1beta1.KluctlRequestValidateAnnotation, "reconcileNow": v1beta1.KluctlRequestReconcileAnnotation,
+	} {
+		if code := post(t, base+"api/"+path, p, admin); code != http.StatusOK {
+			t.Errorf("%s as admin: %d", path, code)
+		}
+		if kd := e.get("api-kd"); kd.Annotations[annotation] == "" && !strings.Contains(fmtJSON(kd.Status), `"requestValue"`) {
+			t.Errorf("%s set no %s", path, annotation)
+		}
+	}
 	if code := post(t, base+"api/setSuspended", map[string]any{"cluster": p["cluster"], "name": "api-kd", "namespace": e.ns, "suspend": false}, viewer); code != http.StatusForbidden {
 		t.Errorf("setSuspended as viewer: %d, want 403", code)
 	}
+	e.kd("api-kd2", "test", func(kd *v1beta1.KluctlDeployment) { kd.Spec.Suspend = true })
+	p["name"] = "api-kd2"
 	powerless, _ := e.webui("--in-cluster", "--in-cluster-context", e.c.Context(), "--controller-namespace", e.ns, "--auth-admin-rbac-user", "nobody-at-all")
 	if code := post(t, powerless+"api/reconcileNow", p, session(t, powerless, "admin", adminPW)); code != http.StatusForbidden {
 		t.Errorf("reconcileNow as an admin whose RBAC user may nothing: %d, want 403 from Kubernetes", code)
 	}
-	if kd := e.get("api-kd"); kd.Annotations[v1beta1.KluctlRequestReconcileAnnotation] != "" || kd.Status.ReconcileRequestResult != nil {
+	if kd := e.get("api-kd2"); kd.Annotations[v1beta1.KluctlRequestReconcileAnnotation] != "" || kd.Status.ReconcileRequestResult != nil {
 		t.Error("the refused reconcile request was set")
 	}
 
@@ -345,4 +358,9 @@ func findSummary(msgs []map[string]any, target, command string) map[string]any {
 		}
 	}
 	return found
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
