@@ -41,7 +41,7 @@ type env struct {
 
 const (
 	gitUser, gitPassword = "deployer", "git-s3cret-pw"
-	demoPath             = "microservices-demo/3-templating-and-multi-env"
+	demoPath             = kluctltest.DemoPath
 )
 
 func newEnv(t *testing.T) *env {
@@ -106,19 +106,9 @@ func (e *env) stopController() {
 
 // kd returns a KluctlDeployment of the demo for target.
 func (e *env) kd(name, target string, mutate func(*v1beta1.KluctlDeployment)) *v1beta1.KluctlDeployment {
-	ctxName := "default"
-	kd := &v1beta1.KluctlDeployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
-		Spec: v1beta1.KluctlDeploymentSpec{
-			Source:      v1beta1.ProjectSource{Git: &v1beta1.ProjectSourceGit{URL: e.git.URL("demo"), Path: demoPath, Ref: &v1beta1.GitRef{Branch: "main"}}},
-			Credentials: v1beta1.ProjectCredentials{Git: []v1beta1.ProjectCredentialsGit{{Host: "127.0.0.1", SecretRef: v1beta1.LocalObjectReference{Name: "git-credentials"}}}},
-			Interval:    metav1.Duration{Duration: 5 * time.Second},
-			Target:      &target,
-			Context:     &ctxName,
-			Validate:    true,
-			DeployMode:  v1beta1.KluctlDeployModeFull,
-		},
-	}
+	kd := kluctltest.DemoKD(e.ns, name, e.git.URL("demo"), target)
+	kd.Spec.Interval.Duration = 5 * time.Second
+	kd.Spec.Validate = true
 	if mutate != nil {
 		mutate(kd)
 	}
@@ -130,28 +120,13 @@ func (e *env) kd(name, target string, mutate func(*v1beta1.KluctlDeployment)) *v
 
 func (e *env) get(name string) *v1beta1.KluctlDeployment {
 	e.t.Helper()
-	var kd v1beta1.KluctlDeployment
-	if err := e.cl.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: name}, &kd); err != nil {
-		e.t.Fatal(err)
-	}
-	return &kd
+	return kluctltest.GetKD(e.t, e.cl, e.ns, name)
 }
 
 // waitFor polls until cond holds for the KluctlDeployment name.
 func (e *env) waitFor(name, what string, timeout time.Duration, cond func(*v1beta1.KluctlDeployment) bool) *v1beta1.KluctlDeployment {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		kd := e.get(name)
-		if cond(kd) {
-			return kd
-		}
-		if time.Now().After(deadline) {
-			b, _ := json.MarshalIndent(kd.Status, "", "  ")
-			e.t.Fatalf("%s: %s did not happen within %s; status:\n%s", name, what, timeout, b)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	return kluctltest.WaitForKD(e.t, e.cl, e.ns, name, what, timeout, cond)
 }
 
 func readyStatus(kd *v1beta1.KluctlDeployment) (metav1.ConditionStatus, string) {

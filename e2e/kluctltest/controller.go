@@ -3,16 +3,20 @@ package kluctltest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
 	"github.com/kluctl-go/kluctl/internal/k8s"
@@ -96,4 +100,52 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// DemoPath is the demo project the KluctlDeployments of DemoKD deploy.
+const DemoPath = "microservices-demo/3-templating-and-multi-env"
+
+// DemoKD is a KluctlDeployment of the demo in the git repository at url
+// (credentials from the Secret git-credentials) for target, context
+// "default", deploy mode full; the caller sets the intervals.
+func DemoKD(ns, name, url, target string) *v1beta1.KluctlDeployment {
+	ctxName := "default"
+	return &v1beta1.KluctlDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1beta1.KluctlDeploymentSpec{
+			Source:      v1beta1.ProjectSource{Git: &v1beta1.ProjectSourceGit{URL: url, Path: DemoPath, Ref: &v1beta1.GitRef{Branch: "main"}}},
+			Credentials: v1beta1.ProjectCredentials{Git: []v1beta1.ProjectCredentialsGit{{Host: "127.0.0.1", SecretRef: v1beta1.LocalObjectReference{Name: "git-credentials"}}}},
+			Target:      &target,
+			Context:     &ctxName,
+			DeployMode:  v1beta1.KluctlDeployModeFull,
+		},
+	}
+}
+
+// GetKD reads the KluctlDeployment ns/name.
+func GetKD(t testing.TB, cl client.Client, ns, name string) *v1beta1.KluctlDeployment {
+	t.Helper()
+	var kd v1beta1.KluctlDeployment
+	if err := cl.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &kd); err != nil {
+		t.Fatal(err)
+	}
+	return &kd
+}
+
+// WaitForKD polls the KluctlDeployment ns/name until cond holds; after
+// timeout the test fails naming what did not happen, with the status.
+func WaitForKD(t testing.TB, cl client.Client, ns, name, what string, timeout time.Duration, cond func(*v1beta1.KluctlDeployment) bool) *v1beta1.KluctlDeployment {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		kd := GetKD(t, cl, ns, name)
+		if cond(kd) {
+			return kd
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(kd.Status, "", "  ")
+			t.Fatalf("%s: %s did not happen within %s; status:\n%s", name, what, timeout, b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

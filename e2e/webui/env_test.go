@@ -3,7 +3,6 @@ package webui
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,7 +32,7 @@ import (
 
 const (
 	gitUser, gitPassword = "deployer", "git-s3cret-pw"
-	demoPath             = "microservices-demo/3-templating-and-multi-env"
+	demoPath             = kluctltest.DemoPath
 )
 
 // env is the simulated cluster with the demo in a git server, the
@@ -102,7 +100,14 @@ func (e *env) startController() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = logFile.Close() })
+	t.Cleanup(func() {
+		_ = logFile.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("controller log:\n%s", b)
+			}
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "kluctl-controller-0", Namespace: e.ns, Labels: map[string]string{"control-plane": "kluctl-controller"}},
@@ -138,18 +143,8 @@ func (e *env) startController() {
 // kd creates a KluctlDeployment of the demo for target, deployed once and
 // then only on request (interval 1h).
 func (e *env) kd(name, target string, mutate ...func(*v1beta1.KluctlDeployment)) {
-	ctxName := "default"
-	kd := &v1beta1.KluctlDeployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
-		Spec: v1beta1.KluctlDeploymentSpec{
-			Source:      v1beta1.ProjectSource{Git: &v1beta1.ProjectSourceGit{URL: e.git.URL("demo"), Path: demoPath, Ref: &v1beta1.GitRef{Branch: "main"}}},
-			Credentials: v1beta1.ProjectCredentials{Git: []v1beta1.ProjectCredentialsGit{{Host: "127.0.0.1", SecretRef: v1beta1.LocalObjectReference{Name: "git-credentials"}}}},
-			Interval:    metav1.Duration{Duration: time.Hour},
-			Target:      &target,
-			Context:     &ctxName,
-			DeployMode:  v1beta1.KluctlDeployModeFull,
-		},
-	}
+	kd := kluctltest.DemoKD(e.ns, name, e.git.URL("demo"), target)
+	kd.Spec.Interval.Duration = time.Hour
 	for _, m := range mutate {
 		m(kd)
 	}
@@ -160,27 +155,13 @@ func (e *env) kd(name, target string, mutate ...func(*v1beta1.KluctlDeployment))
 
 func (e *env) get(name string) *v1beta1.KluctlDeployment {
 	e.t.Helper()
-	var kd v1beta1.KluctlDeployment
-	if err := e.cl.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: name}, &kd); err != nil {
-		e.t.Fatal(err)
-	}
-	return &kd
+	return kluctltest.GetKD(e.t, e.cl, e.ns, name)
 }
 
+// waitFor polls until cond holds for the KluctlDeployment name.
 func (e *env) waitFor(name, what string, timeout time.Duration, cond func(*v1beta1.KluctlDeployment) bool) *v1beta1.KluctlDeployment {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		kd := e.get(name)
-		if cond(kd) {
-			return kd
-		}
-		if time.Now().After(deadline) {
-			b, _ := json.MarshalIndent(kd.Status, "", "  ")
-			e.t.Fatalf("%s: %s did not happen within %s; status:\n%s", name, what, timeout, b)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	return kluctltest.WaitForKD(e.t, e.cl, e.ns, name, what, timeout, cond)
 }
 
 func isReady(kd *v1beta1.KluctlDeployment) bool {

@@ -21,12 +21,7 @@ func LoadRESTConfig(getenv func(string) string, explicitPath, kubeContext string
 // LoadKubeconfig is LoadRESTConfig that also returns the name of the
 // context used (the current context when kubeContext is empty).
 func LoadKubeconfig(getenv func(string) string, explicitPath, kubeContext string) (*rest.Config, string, error) {
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: explicitPath}
-	if kc := getenv("KUBECONFIG"); kc != "" {
-		rules.Precedence = filepath.SplitList(kc)
-	} else if home := getenv("HOME"); home != "" {
-		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
-	}
+	rules := KubeconfigRules(getenv, explicitPath)
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 	cfg, err := cc.ClientConfig()
@@ -43,6 +38,18 @@ func LoadKubeconfig(getenv func(string) string, explicitPath, kubeContext string
 		}
 	}
 	return cfg, name, nil
+}
+
+// KubeconfigRules are the rules by which kubeconfig files are found:
+// explicitPath when set, else the KUBECONFIG list, else ~/.kube/config.
+func KubeconfigRules(getenv func(string) string, explicitPath string) *clientcmd.ClientConfigLoadingRules {
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: explicitPath}
+	if kc := getenv("KUBECONFIG"); kc != "" {
+		rules.Precedence = filepath.SplitList(kc)
+	} else if home := getenv("HOME"); home != "" {
+		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
+	}
+	return rules
 }
 
 // ServerVersion returns the API server's version as "MAJOR.MINOR.PATCH".

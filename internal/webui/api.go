@@ -41,17 +41,25 @@ func (s *Server) apiRoutes(mux *http.ServeMux, p string) {
 	mux.HandleFunc("GET "+p+"/api/logs", s.auth.require(s.logs))
 }
 
-// findCommandResult looks for the result id in every cluster's store.
-func (s *Server) findCommandResult(ctx context.Context, id string, reduced bool) (*result.CommandResult, error) {
+// findInClusters asks get of every cluster until one finds the result id.
+func findInClusters[T any](s *Server, id string, get func(*Cluster) (T, error)) (T, error) {
 	for _, c := range s.clusters {
-		cr, err := c.store.GetCommandResult(ctx, id, reduced)
+		v, err := get(c)
 		var nf *results.NotFoundError
 		if errors.As(err, &nf) {
 			continue
 		}
-		return cr, err
+		return v, err
 	}
-	return nil, &results.NotFoundError{ID: id}
+	var zero T
+	return zero, &results.NotFoundError{ID: id}
+}
+
+// findCommandResult looks for the result id in every cluster's store.
+func (s *Server) findCommandResult(ctx context.Context, id string, reduced bool) (*result.CommandResult, error) {
+	return findInClusters(s, id, func(c *Cluster) (*result.CommandResult, error) {
+		return c.store.GetCommandResult(ctx, id, reduced)
+	})
 }
 
 func httpError(w http.ResponseWriter, err error) {
@@ -99,28 +107,26 @@ func redactForViewer(cr *result.CommandResult) *result.CommandResult {
 		}
 		out.Objects[i] = o
 	}
-	if cr.Deployment != nil {
-		d := *cr.Deployment
-		d.Vars = nil
-		items := make([]result.DeploymentItem, len(d.Deployments))
-		for i, it := range d.Deployments {
-			it.Vars = nil
-			it.RenderedInclude = redactDeployment(it.RenderedInclude)
-			items[i] = it
-		}
-		d.Deployments = items
-		out.Deployment = &d
-	}
+	out.Deployment = redactDeployment(cr.Deployment)
 	out.OverridesPatch = nil
 	return &out
 }
 
+// redactDeployment returns a copy of d without vars, also in its items
+// and the projects they include.
 func redactDeployment(d *result.Deployment) *result.Deployment {
 	if d == nil {
 		return nil
 	}
-	tmp := redactForViewer(&result.CommandResult{Deployment: d})
-	return tmp.Deployment
+	out := *d
+	out.Vars = nil
+	out.Deployments = make([]result.DeploymentItem, len(d.Deployments))
+	for i, it := range d.Deployments {
+		it.Vars = nil
+		it.RenderedInclude = redactDeployment(it.RenderedInclude)
+		out.Deployments[i] = it
+	}
+	return &out
 }
 
 func (s *Server) getCommandResultObject(w http.ResponseWriter, r *http.Request, u *User) {
@@ -176,20 +182,14 @@ func (s *Server) getValidateResult(w http.ResponseWriter, r *http.Request, _ *Us
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	for _, c := range s.clusters {
-		v, err := c.store.GetValidateResult(ctx, id)
-		var nf *results.NotFoundError
-		if errors.As(err, &nf) {
-			continue
-		}
-		if err != nil {
-			httpError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+	v, err := findInClusters(s, id, func(c *Cluster) (*result.ValidateDocument, error) {
+		return c.store.GetValidateResult(ctx, id)
+	})
+	if err != nil {
+		httpError(w, err)
 		return
 	}
-	httpError(w, &results.NotFoundError{ID: id})
+	writeJSON(w, http.StatusOK, v)
 }
 
 // deploymentParam names a KluctlDeployment, as the original's API does.

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,71 +17,50 @@ import (
 var kdGVR = schema.GroupVersionResource{Group: v1beta1.GroupVersion.Group, Version: v1beta1.GroupVersion.Version, Resource: "kluctldeployments"}
 
 // collect feeds h with the results and KluctlDeployments of c until ctx
-// ends. The returned channel is closed once the first listing of each is
-// in h (or failed).
+// ends. The returned channel is closed once the KluctlDeployments are
+// listed (or listing them gave up); results stream in as the store lists
+// them.
 func collect(ctx context.Context, c *Cluster, h *hub, logf func(string, ...any)) <-chan struct{} {
 	synced := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(3)
-	done := func() func() {
-		var once sync.Once
-		return func() { once.Do(wg.Done) }
-	}
-	go func() {
-		wg.Wait()
-		close(synced)
-	}()
-	go watchLoop(ctx, "command results of "+c.ID, logf, done(), func(ctx context.Context) (<-chan results.CommandResultEvent, error) {
+	go watchLoop(ctx, "command results of "+c.ID, logf, func(ctx context.Context) (<-chan results.CommandResultEvent, error) {
 		return c.store.WatchCommandResultSummaries(ctx, results.Filter{})
-	}, func(ev results.CommandResultEvent) {
-		s := ev.Summary
-		key := "cr-" + s.ID
-		if ev.Delete {
-			h.remove(key, Message{Type: deleteCommandResultSummary, ID: s.ID})
-			return
-		}
-		pk := s.ProjectKey
-		h.put(key, Message{Type: updateCommandResultSummary, Summary: s}, &pk)
-	})
-	go watchLoop(ctx, "validate results of "+c.ID, logf, done(), func(ctx context.Context) (<-chan results.ValidateResultEvent, error) {
+	}, summaryHandler(h, "cr-", updateCommandResultSummary, deleteCommandResultSummary, func(s result.CommandResultSummary) (string, result.ProjectKey) {
+		return s.ID, s.ProjectKey
+	}))
+	go watchLoop(ctx, "validate results of "+c.ID, logf, func(ctx context.Context) (<-chan results.ValidateResultEvent, error) {
 		return c.store.WatchValidateResultSummaries(ctx, results.Filter{})
-	}, func(ev results.ValidateResultEvent) {
-		s := ev.Summary
-		key := "vr-" + s.ID
-		if ev.Delete {
-			h.remove(key, Message{Type: deleteValidateResultSummary, ID: s.ID})
-			return
-		}
-		pk := s.ProjectKey
-		h.put(key, Message{Type: updateValidateResultSummary, Summary: s}, &pk)
-	})
-	go watchDeployments(ctx, c, h, done())
+	}, summaryHandler(h, "vr-", updateValidateResultSummary, deleteValidateResultSummary, func(s result.ValidateResultSummary) (string, result.ProjectKey) {
+		return s.ID, s.ProjectKey
+	}))
+	go watchDeployments(ctx, c, h, func() { close(synced) })
 	return synced
 }
 
+// summaryHandler puts the summaries of a result watch into h under
+// prefix+id, with the update and delete message types of their kind.
+func summaryHandler[S any](h *hub, prefix, update, del string, key func(S) (string, result.ProjectKey)) func(results.Event[S]) {
+	return func(ev results.Event[S]) {
+		id, pk := key(ev.Summary)
+		if ev.Delete {
+			h.remove(prefix+id, Message{Type: del, ID: id})
+			return
+		}
+		h.put(prefix+id, Message{Type: update, Summary: ev.Summary}, &pk)
+	}
+}
+
 // watchLoop runs watch until ctx ends, starting it again after failures.
-func watchLoop[E any](ctx context.Context, what string, logf func(string, ...any), synced func(), watch func(context.Context) (<-chan E, error), handle func(E)) {
-	first := true
+func watchLoop[E any](ctx context.Context, what string, logf func(string, ...any), watch func(context.Context) (<-chan E, error), handle func(E)) {
 	for ctx.Err() == nil {
 		ch, err := watch(ctx)
 		if err != nil {
 			logf("watch %s: %v", what, err)
-			if first {
-				first = false
-				synced()
-			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(5 * time.Second):
 			}
 			continue
-		}
-		if first {
-			// The store sends the existing results first; give it a
-			// moment to do so before reporting the listing as done.
-			go func() { time.Sleep(200 * time.Millisecond); synced() }()
-			first = false
 		}
 		for ev := range ch {
 			handle(ev)

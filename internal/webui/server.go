@@ -95,7 +95,7 @@ func NewServer(ctx context.Context, clusters []*Cluster, authCluster *Cluster, o
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Collect watches the clusters until ctx ends; the channel is closed when
-// the first state of every cluster is in.
+// the KluctlDeployments of every cluster are listed.
 func (s *Server) Collect(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	var chans []<-chan struct{}

@@ -5,12 +5,10 @@ package webuicmd
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
 	"github.com/kluctl-go/kluctl/internal/k8s"
@@ -61,13 +59,7 @@ func (c *contextFlags) names(f *factory.Factory) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: explicit}
-	if kc := f.Getenv("KUBECONFIG"); kc != "" {
-		rules.Precedence = filepath.SplitList(kc)
-	} else if home := f.Getenv("HOME"); home != "" {
-		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
-	}
-	raw, err := rules.Load()
+	raw, err := k8s.KubeconfigRules(f.Getenv, explicit).Load()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}
