@@ -9,6 +9,7 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -69,9 +70,14 @@ func (rc *run) startRequest(annotation string) (bool, error) {
 		return false, nil
 	}
 	rc.logf("Processing %s: %s", annotation, v)
-	patch := client.MergeFrom(rc.kd.DeepCopy())
-	delete(rc.kd.Annotations, annotation)
-	if err := rc.r.client.Patch(rc.ctx, rc.kd, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
+	// Only this key is removed: a merge patch computed from the object
+	// would drop the whole (then empty, so omitted) annotations map and
+	// with it requests that arrived since the object was read.
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{annotation: nil}}})
+	if err != nil {
+		return false, err
+	}
+	if err := rc.r.client.Patch(rc.ctx, rc.kd, client.RawPatch(types.MergePatchType, patch), client.FieldOwner(rc.r.opts.Name)); err != nil {
 		return false, fmt.Errorf("remove %s: %w", annotation, err)
 	}
 	rc.base.ObjectMeta = *rc.kd.ObjectMeta.DeepCopy()
