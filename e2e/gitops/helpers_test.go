@@ -55,7 +55,51 @@ func newEnv(t *testing.T) *env {
 	e.cfg = cfg
 	e.startController()
 	t.Cleanup(e.stopController)
+	t.Cleanup(func() {
+		if t.Failed() {
+			e.logUnreadyPods()
+		}
+	})
 	return e
+}
+
+// logUnreadyPods logs the pods of the demo's namespaces that are not
+// ready, with their conditions and PVCs, to tell why a target did not
+// become ready.
+func (e *env) logUnreadyPods() {
+	ctx := context.Background()
+	pods, err := e.cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		e.t.Logf("list pods: %v", err)
+		return
+	}
+	for _, p := range pods.Items {
+		if !strings.HasPrefix(p.Namespace, "ms-demo-") {
+			continue
+		}
+		ready := false
+		for _, c := range p.Status.Conditions {
+			ready = ready || (c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue)
+		}
+		if !ready {
+			e.t.Logf("pod %s/%s not ready: phase %s, node %q, conditions %+v", p.Namespace, p.Name, p.Status.Phase, p.Spec.NodeName, p.Status.Conditions)
+		}
+	}
+	if sts, err := e.cs.AppsV1().StatefulSets("").List(ctx, metav1.ListOptions{}); err == nil {
+		for _, s := range sts.Items {
+			if strings.HasPrefix(s.Namespace, "ms-demo-") && s.Status.ReadyReplicas != s.Status.Replicas {
+				e.t.Logf("StatefulSet %s/%s: status %+v", s.Namespace, s.Name, s.Status)
+			}
+		}
+	}
+	pvcs, err := e.cs.CoreV1().PersistentVolumeClaims("").List(ctx, metav1.ListOptions{})
+	if err == nil {
+		for _, c := range pvcs.Items {
+			if c.Status.Phase != corev1.ClaimBound {
+				e.t.Logf("PVC %s/%s is %s", c.Namespace, c.Name, c.Status.Phase)
+			}
+		}
+	}
 }
 
 // startController runs a controller for the test's namespace in-process.
