@@ -160,3 +160,25 @@ func checkPNG(t *testing.T, path string) {
 		t.Fatalf("%s is not a PNG (%d bytes, starts %q)", path, len(data), data[:min(8, len(data))])
 	}
 }
+
+// TestReplacedElement: an element the page replaced after it was found is
+// looked up again by its selector and position.
+func TestReplacedElement(t *testing.T) {
+	srv := newServer(t)
+	b := browser.Start(t)
+	b.Navigate(srv.URL)
+	second := b.FindAll("#list .item")[1]
+	b.Eval(`const l = document.getElementById("list");
+l.replaceChildren(...["uno", "dos"].map((text) => {
+  const li = document.createElement("li");
+  li.className = "item";
+  li.textContent = text;
+  li.addEventListener("click", () => { document.getElementById("out").textContent = "clicked " + text; });
+  return li;
+}));`)
+	if got := second.Text(); got != "dos" {
+		t.Errorf("the replaced second item reads %q, want dos", got)
+	}
+	second.Click()
+	b.WaitText("#out", "clicked dos", 5*time.Second)
+}

@@ -16,12 +16,15 @@ const elementKey = "element-6066-11e4-a52e-4f735466cecf"
 // pollInterval is how often the Wait methods look at the page.
 const pollInterval = 100 * time.Millisecond
 
-// Element is an element of the page, found by a CSS selector. It goes stale
-// when the page replaces it; find it again then.
+// Element is an element of the page, found by a CSS selector. When the
+// page replaces it (a re-render), its methods look it up again by the same
+// selector, scope and position and retry.
 type Element struct {
-	b   *Browser
-	id  string
-	css string // the selector that found it, for messages
+	b     *Browser
+	id    string
+	css   string // the selector that found it
+	scope string // the element it was found below ("" for the document)
+	index int    // its position among the matches
 }
 
 type elementRef struct {
@@ -67,7 +70,7 @@ func (b *Browser) find(scope, css string) *Element {
 	if err != nil {
 		b.t.Fatalf("browser: Find(%q): %v", css, err)
 	}
-	return &Element{b: b, id: ref.ID, css: css}
+	return &Element{b: b, id: ref.ID, css: css, scope: scope}
 }
 
 func (b *Browser) findAll(css string) ([]*Element, error) {
@@ -77,7 +80,7 @@ func (b *Browser) findAll(css string) ([]*Element, error) {
 	}
 	els := make([]*Element, len(refs))
 	for i, r := range refs {
-		els[i] = &Element{b: b, id: r.ID, css: css}
+		els[i] = &Element{b: b, id: r.ID, css: css, index: i}
 	}
 	return els, nil
 }
@@ -199,10 +202,56 @@ func (e *Element) Find(css string) *Element {
 	return e.b.find(e.id, css)
 }
 
+// staleRetries is how often a command on a replaced element is retried.
+const staleRetries = 5
+
+// do sends the element command cmd; when the element went stale it is
+// looked up again and the command retried.
+func (e *Element) do(method, cmd string, body, out any) error {
+	var err error
+	for i := 0; i <= staleRetries; i++ {
+		err = e.b.call(method, e.b.session+e.path(cmd), body, out)
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || pe.Code != "stale element reference" {
+			return err
+		}
+		time.Sleep(pollInterval)
+		if rerr := e.refind(); rerr != nil {
+			return fmt.Errorf("%w (looking it up again: %v)", err, rerr)
+		}
+	}
+	return err
+}
+
+// refind looks the element up again by its selector, scope and position.
+func (e *Element) refind() error {
+	path := "/elements"
+	if e.scope != "" {
+		path = "/element/" + url.PathEscape(e.scope) + "/elements"
+	}
+	var refs []elementRef
+	if err := e.b.call(http.MethodPost, e.b.session+path, locator(e.css), &refs); err != nil {
+		return err
+	}
+	if e.index >= len(refs) {
+		return fmt.Errorf("%d elements match %q now", len(refs), e.css)
+	}
+	e.id = refs[e.index].ID
+	return nil
+}
+
+// must is do that fails the test on an error.
+func (e *Element) must(what, method, cmd string, body, out any) {
+	e.b.t.Helper()
+	if err := e.do(method, cmd, body, out); err != nil {
+		e.b.t.Fatalf("browser: %s: %v", what, err)
+	}
+}
+
 // Click scrolls the element into view and clicks it.
 func (e *Element) Click() {
 	e.b.t.Helper()
-	e.b.must(fmt.Sprintf("Click on %q", e.css), http.MethodPost, e.path("/click"), struct{}{}, nil)
+	e.must(fmt.Sprintf("Click on %q", e.css), http.MethodPost, "/click", struct{}{}, nil)
 }
 
 // Text returns the element's visible text ("" when it is hidden).
@@ -217,20 +266,20 @@ func (e *Element) Text() string {
 
 func (e *Element) text() (string, error) {
 	var text string
-	err := e.b.call(http.MethodGet, e.b.session+e.path("/text"), nil, &text)
+	err := e.do(http.MethodGet, "/text", nil, &text)
 	return text, err
 }
 
 // SendKeys focuses the element and types s into it.
 func (e *Element) SendKeys(s string) {
 	e.b.t.Helper()
-	e.b.must(fmt.Sprintf("SendKeys to %q", e.css), http.MethodPost, e.path("/value"), map[string]string{"text": s}, nil)
+	e.must(fmt.Sprintf("SendKeys to %q", e.css), http.MethodPost, "/value", map[string]string{"text": s}, nil)
 }
 
 // Clear empties an input or textarea.
 func (e *Element) Clear() {
 	e.b.t.Helper()
-	e.b.must(fmt.Sprintf("Clear of %q", e.css), http.MethodPost, e.path("/clear"), struct{}{}, nil)
+	e.must(fmt.Sprintf("Clear of %q", e.css), http.MethodPost, "/clear", struct{}{}, nil)
 }
 
 // Attr returns the element's HTML attribute name, or "" when it has none.
@@ -240,7 +289,7 @@ func (e *Element) Clear() {
 func (e *Element) Attr(name string) string {
 	e.b.t.Helper()
 	var v *string
-	e.b.must(fmt.Sprintf("Attr(%q) of %q", name, e.css), http.MethodGet, e.path("/attribute/"+url.PathEscape(name)), nil, &v)
+	e.must(fmt.Sprintf("Attr(%q) of %q", name, e.css), http.MethodGet, "/attribute/"+url.PathEscape(name), nil, &v)
 	if v == nil {
 		return ""
 	}
