@@ -79,7 +79,7 @@ func TestGitOpsLeaderElection(t *testing.T) {
 	stops[leader] = nil
 	commit := e.smallProject(e.ns, "v2")
 	e.waitFor("elected", "the new leader deploying v2", 2*time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 	// Status shows the commit from the reconcile's first write on; its
 	// log line follows when it finishes.

@@ -105,7 +105,7 @@ func TestGitOpsFaults(t *testing.T) {
 	e.git.SetDown(false)
 	commit := e.smallProject(e.ns, "2")
 	e.waitFor("branch", "recovery after git is back", time.Minute, func(kd *v1beta1.KluctlDeployment) bool {
-		return isReady(kd) && kd.Status.ObservedCommit == commit
+		return isReady(kd) && deployedCommit(kd) == commit
 	})
 }
 

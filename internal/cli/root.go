@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"strings"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/spf13/cobra"
 
 	"github.com/kluctl-go/kluctl/internal/cli/completion"
@@ -17,6 +18,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/cli/version"
 	"github.com/kluctl-go/kluctl/internal/iostreams"
 	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/runtimelog"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -147,6 +149,9 @@ func MainWithEnv(ctx context.Context, args []string, io *iostreams.IOStreams, en
 	f := &factory.Factory{IO: io, Getenv: getenv, Getwd: env.Getwd, Version: Version, Pool: k8s.NewPool(k8s.PoolOptions{})}
 	restore := quietKlog(f)
 	defer restore()
+	defer runtimelog.Route(funcr.New(func(prefix, args string) {
+		f.Debugf("controller-runtime: %s %s", prefix, args)
+	}, funcr.Options{}))()
 	return run(ctx, f, &env, args)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/runtimelog"
 )
 
 // NewCmd returns the controller command group.
@@ -98,6 +99,9 @@ func (o *runOptions) run(ctx context.Context, f *factory.Factory) error {
 		return err
 	}
 	logger := NewLogger(f.IO.ErrOut)
+	// controller-runtime's own lines (informer caches, API warnings) belong
+	// in the controller's log too.
+	defer runtimelog.Route(logger.WithName("controller-runtime"))()
 	base := filepath.Join(filepath.Dir(engine.DefaultScratchDir(f.Getenv)), "controller")
 	return controller.Run(ctx, cfg, controller.RunOptions{
 		Options: controller.Options{
