@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kluctl-go/kluctl/internal/safetar"
 )
 
 // Options configure a Cache.
@@ -198,9 +200,9 @@ func (c *Cache) download(ctx context.Context, dir string, ref Ref, algo, sum str
 	if err != nil {
 		return err
 	}
-	if err := untar(tmp, unpacked, limits{size: c.opts.MaxSize, files: c.opts.MaxFiles}); err != nil {
+	if err := safetar.Extract(tmp, unpacked, safetar.Options{MaxBytes: c.opts.MaxSize, MaxFiles: c.opts.MaxFiles, Links: safetar.LinksInside}); err != nil {
 		_ = os.RemoveAll(unpacked)
-		return err
+		return fmt.Errorf("unpack: %w", err)
 	}
 	_ = os.RemoveAll(dir)
 	return os.Rename(unpacked, dir)

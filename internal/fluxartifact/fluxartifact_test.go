@@ -166,8 +166,8 @@ func TestBadArtifactsAreRefused(t *testing.T) {
 		entries []entry
 		want    string
 	}{
-		{"parent escape", []entry{{name: "../evil", body: "x"}}, "leaves the artifact"},
-		{"absolute", []entry{{name: "/etc/evil", body: "x"}}, "not a relative path"},
+		{"parent escape", []entry{{name: "../evil", body: "x"}}, "leaves the archive"},
+		{"absolute", []entry{{name: "/etc/evil", body: "x"}}, "absolute path"},
 		{"absolute link", []entry{{name: "l", link: "/etc/passwd"}}, "only relative links"},
 		{"link out", []entry{{name: "l", link: "../outside"}}, "points outside"},
 		{"link with inner dots", []entry{{name: "d", link: "."}, {name: "l", link: "d/../../x"}}, "allowed only at the start"},

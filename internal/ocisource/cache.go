@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kluctl-go/kluctl/internal/result"
+	"github.com/kluctl-go/kluctl/internal/safetar"
 )
 
 // Options configure a Cache.
@@ -203,7 +204,7 @@ func (c *Cache) unpack(desc *remote.Descriptor, dir string) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	if err := untar(rc, dir, limits{bytes: c.opts.MaxBytes, files: c.opts.MaxFiles}); err != nil {
+	if err := safetar.Extract(rc, dir, safetar.Options{MaxBytes: c.opts.MaxBytes, MaxFiles: c.opts.MaxFiles, Links: safetar.SkipLinks}); err != nil {
 		return nil, fmt.Errorf("unpack: %w", err)
 	}
 	// Read to the end: the layer's digest is verified there.
