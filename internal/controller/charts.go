@@ -99,9 +99,9 @@ func (r *Reconciler) pruneCharts() {
 // secretData reads a Secret of the deployment's namespace, adds its
 // values to the masked secrets and its content to h.
 func (rc *run) secretData(name string, h io.Writer) (map[string][]byte, error) {
-	var sec corev1.Secret
-	if err := rc.r.apiReader.Get(rc.ctx, types.NamespacedName{Namespace: rc.kd.Namespace, Name: name}, &sec); err != nil {
-		return nil, fmt.Errorf("failed to get secret '%s': %w", name, err)
+	sec, err := rc.secret(name)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]string, 0, len(sec.Data))
 	for k := range sec.Data {
@@ -117,6 +117,26 @@ func (rc *run) secretData(name string, h io.Writer) (map[string][]byte, error) {
 		}
 	}
 	return sec.Data, nil
+}
+
+// secret reads a Secret of the KluctlDeployment's namespace once per
+// reconcile: the source, the includes and the chart puller all use
+// spec.credentials.oci, and they see one version of it.
+func (rc *run) secret(name string) (*corev1.Secret, error) {
+	rc.credSecretsMu.Lock()
+	defer rc.credSecretsMu.Unlock()
+	if sec, ok := rc.credSecrets[name]; ok {
+		return sec, nil
+	}
+	sec := &corev1.Secret{}
+	if err := rc.r.apiReader.Get(rc.ctx, types.NamespacedName{Namespace: rc.kd.Namespace, Name: name}, sec); err != nil {
+		return nil, fmt.Errorf("failed to get secret '%s': %w", name, err)
+	}
+	if rc.credSecrets == nil {
+		rc.credSecrets = map[string]*corev1.Secret{}
+	}
+	rc.credSecrets[name] = sec
+	return sec, nil
 }
 
 func fillHelm(e *chartpull.HelmCredential, d map[string][]byte) {

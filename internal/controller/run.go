@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -60,6 +62,10 @@ type run struct {
 	// artifactGitInfo is the git checkout an OCI source's artifact was
 	// pushed from (its io.kluctl.image.git_info annotation), for results.
 	artifactGitInfo *result.GitInfo
+	// credSecrets are the credentials Secrets read in this reconcile, by
+	// name.
+	credSecretsMu sync.Mutex
+	credSecrets   map[string]*corev1.Secret
 }
 
 // progressInterval spaces the status writes of progress: a step that
