@@ -184,6 +184,12 @@ var availableRE = regexp.MustCompile(`Webui is available at: (\S+)`)
 // webui runs `kluctl webui run` with args in the background until the
 // test ends and returns its URL.
 func (e *env) webui(args ...string) (string, *kluctltest.SyncBuffer) {
+	e.t.Helper()
+	return e.webuiWithEnv(nil, args...)
+}
+
+// webuiWithEnv is webui with extra environment variables.
+func (e *env) webuiWithEnv(extraEnv []string, args ...string) (string, *kluctltest.SyncBuffer) {
 	t := e.t
 	t.Helper()
 	log := &kluctltest.SyncBuffer{}
@@ -192,7 +198,7 @@ func (e *env) webui(args ...string) (string, *kluctltest.SyncBuffer) {
 	done := make(chan int, 1)
 	full := append([]string{"webui", "run", "--kubeconfig", e.c.KubeconfigPath(), "--host", "127.0.0.1", "--port", "0"}, args...)
 	go func() {
-		done <- cli.MainWithEnv(ctx, full, streams, cli.Env{Environ: os.Environ(), ConfigDirs: []string{}})
+		done <- cli.MainWithEnv(ctx, full, streams, cli.Env{Environ: append(os.Environ(), extraEnv...), ConfigDirs: []string{}})
 	}()
 	t.Cleanup(func() {
 		cancel()

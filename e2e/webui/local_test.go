@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -14,7 +15,7 @@ import (
 
 // TestWebUILocalMode: without --in-cluster nobody logs in and everyone acts
 // as admin with the kubeconfig's rights; --path-prefix, --only-api,
-// --all-contexts and bad flags; webui build never replaces a foreign
+// --all-contexts, --open-browser and bad flags; webui build never replaces a foreign
 // folder.
 func TestWebUILocalMode(t *testing.T) {
 	e := newEnv(t)
@@ -71,6 +72,26 @@ func TestWebUILocalMode(t *testing.T) {
 	}
 	if code, _ := httpGet(t, apiOnly+"api/getShortNames"); code != 200 {
 		t.Errorf("--only-api: getShortNames %d", code)
+	}
+
+	// --open-browser runs $BROWSER with the URL, which serves the UI.
+	opened := filepath.Join(t.TempDir(), "opened")
+	browser := filepath.Join(t.TempDir(), "browser")
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\necho \"$@\" > "+opened+".tmp && mv "+opened+".tmp "+opened+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	announced, _ := e.webuiWithEnv([]string{"BROWSER=" + browser + " --new-tab"}, "--context", e.c.Context(), "--open-browser")
+	var got []byte
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if got, err = os.ReadFile(opened); err == nil || time.Now().After(end) {
+			break
+		}
+	}
+	if want := "--new-tab " + announced + "\n"; string(got) != want {
+		t.Errorf("the browser was started with %q, want %q", got, want)
+	}
+	if code, b := httpGet(t, announced); code != 200 || !strings.Contains(string(b), "staticbuild.js") {
+		t.Errorf("the opened URL serves no UI: %d %.200s", code, b)
 	}
 
 	env := []string{"KUBECONFIG=" + kc}

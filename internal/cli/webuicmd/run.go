@@ -1,10 +1,8 @@
 package webuicmd
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"os/exec"
 	"strconv"
 	"time"
 
@@ -131,7 +129,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *factory.Factory) error {
 	url := "http://" + ln.Addr().String() + webui.NormalizePrefix(o.pathPrefix) + "/"
 	logf("Webui is available at: %s", url)
 	if o.openBrowser && !o.onlyAPI {
-		go openBrowser(ctx, url, logf)
+		go openBrowser(ctx, f.Getenv, url, logf)
 	}
 	return srv.Serve(ctx, ln)
 }
@@ -157,10 +155,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func openBrowser(ctx context.Context, url string, logf func(string, ...any)) {
-	if err := exec.CommandContext(ctx, "xdg-open", url).Run(); err != nil {
-		logf("open a browser: %v; open %s yourself", err, url)
-	}
 }
