@@ -2,193 +2,33 @@ package webui
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kluctl-go/kluctl/internal/webui/oidctest"
 )
 
 const (
-	testClientID     = "kluctl-webui"
-	testClientSecret = "client-secret-1"
+	testClientID     = oidctest.ClientID
+	testClientSecret = oidctest.ClientSecret
 	testPrefix       = "/kluctl"
 	testRedirectURL  = "http://webui.test/kluctl/auth/callback"
-	testKeyID        = "key-1"
 )
 
-// testKeys are the provider's signing key and another one, made once:
-// RSA key generation is slow under the race detector.
-var testKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
-	var keys [2]*rsa.PrivateKey
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return keys, err
-		}
-		keys[i] = k
-	}
-	return keys, nil
-})
-
-// testProvider is a minimal OpenID provider: discovery, JWKS, an
-// authorization endpoint that approves at once and a token endpoint.
-type testProvider struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey // published in the JWKS
-
-	mu sync.Mutex
-	// what the next tokens hold and how they are made
-	claims   map[string]any // added to (or replacing) the standard claims
-	signKey  *rsa.PrivateKey
-	denyWith string // the authorization endpoint answers this error
-	codes    map[string]string
-	n        int
-	tokens   int // token requests that got a token
-}
-
-func newTestProvider(t *testing.T) *testProvider {
+func newTestProvider(t *testing.T) *oidctest.Provider {
 	t.Helper()
-	keys, err := testKeys()
+	p, err := oidctest.Start()
 	if err != nil {
-		t.Fatalf("generate RSA keys: %v", err)
+		t.Fatal(err)
 	}
-	p := &testProvider{key: keys[0], signKey: keys[0], codes: map[string]string{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
-	mux.HandleFunc("GET /keys", p.keys)
-	mux.HandleFunc("GET /authorize", p.authorize)
-	mux.HandleFunc("POST /token", p.token)
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
+	t.Cleanup(p.Close)
 	return p
-}
-
-func (p *testProvider) discovery(w http.ResponseWriter, _ *http.Request) {
-	u := p.srv.URL
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"issuer":                                u,
-		"authorization_endpoint":                u + "/authorize",
-		"token_endpoint":                        u + "/token",
-		"jwks_uri":                              u + "/keys",
-		"response_types_supported":              []string{"code"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"RS256"},
-	})
-}
-
-func (p *testProvider) keys(w http.ResponseWriter, _ *http.Request) {
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: testKeyID, Algorithm: string(jose.RS256), Use: "sig"}}}
-	_ = json.NewEncoder(w).Encode(set)
-}
-
-func (p *testProvider) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	if q.Get("response_type") != "code" || q.Get("client_id") != testClientID || redirect == "" || q.Get("state") == "" {
-		http.Error(w, "bad authorization request: "+r.URL.RawQuery, http.StatusBadRequest)
-		return
-	}
-	back, err := url.Parse(redirect)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	bq := back.Query()
-	bq.Set("state", q.Get("state"))
-	p.mu.Lock()
-	if p.denyWith != "" {
-		bq.Set("error", p.denyWith)
-		bq.Set("error_description", "the user said no")
-	} else {
-		p.n++
-		code := fmt.Sprintf("code-%d", p.n)
-		p.codes[code] = redirect
-		bq.Set("code", code)
-	}
-	p.mu.Unlock()
-	back.RawQuery = bq.Encode()
-	http.Redirect(w, r, back.String(), http.StatusFound)
-}
-
-func (p *testProvider) token(w http.ResponseWriter, r *http.Request) {
-	tokenError := func(code int, e string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": e})
-	}
-	if err := r.ParseForm(); err != nil {
-		tokenError(http.StatusBadRequest, "invalid_request")
-		return
-	}
-	id, secret, ok := r.BasicAuth()
-	if ok {
-		// RFC 6749 2.3.1: the credentials are form-encoded first.
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	if id != testClientID || secret != testClientSecret {
-		tokenError(http.StatusUnauthorized, "invalid_client")
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	code := r.PostForm.Get("code")
-	redirect, known := p.codes[code]
-	delete(p.codes, code)
-	if r.PostForm.Get("grant_type") != "authorization_code" || !known || r.PostForm.Get("redirect_uri") != redirect {
-		tokenError(http.StatusBadRequest, "invalid_grant")
-		return
-	}
-	now := time.Now()
-	claims := map[string]any{
-		"iss": p.srv.URL, "aud": testClientID, "sub": "user-1",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-	}
-	for k, v := range p.claims {
-		if v == nil {
-			delete(claims, k)
-		} else {
-			claims[k] = v
-		}
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		tokenError(http.StatusInternalServerError, "server_error")
-		return
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: p.signKey, KeyID: testKeyID}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		tokenError(http.StatusInternalServerError, "server_error")
-		return
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		tokenError(http.StatusInternalServerError, "server_error")
-		return
-	}
-	idToken, err := jws.CompactSerialize()
-	if err != nil {
-		tokenError(http.StatusInternalServerError, "server_error")
-		return
-	}
-	p.tokens++
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"access_token": "access-" + code, "token_type": "Bearer", "expires_in": 3600, "id_token": idToken,
-	})
 }
 
 func testOIDCOptions(issuer string) OIDCOptions {
@@ -333,12 +173,12 @@ func TestOIDCCallback(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newTestProvider(t)
-			keys, _ := testKeys()
-			p.claims, p.denyWith = tc.claims, tc.denyWith
+			p.SetClaims(tc.claims)
+			p.Deny(tc.denyWith)
 			if tc.signWithKey2 {
-				p.signKey = keys[1]
+				p.SignWithForeignKey()
 			}
-			o := testOIDCOptions(p.srv.URL)
+			o := testOIDCOptions(p.URL())
 			if tc.options != nil {
 				tc.options(&o)
 			}
@@ -358,9 +198,7 @@ func TestOIDCCallback(t *testing.T) {
 			if resp.StatusCode != tc.wantCode {
 				t.Fatalf("callback status = %d (%s), want %d", resp.StatusCode, strings.TrimSpace(rec.Body.String()), tc.wantCode)
 			}
-			p.mu.Lock()
-			tokens := p.tokens
-			p.mu.Unlock()
+			tokens := p.TokensIssued()
 			if tc.wantNoExchange && tokens != 0 {
 				t.Errorf("the provider issued %d tokens, want none", tokens)
 			}
@@ -415,8 +253,8 @@ func TestOIDCCallback(t *testing.T) {
 
 func TestOIDCCodeIsUsedOnce(t *testing.T) {
 	p := newTestProvider(t)
-	p.claims = map[string]any{"email": "ann@example.com", "groups": []string{"kluctl-admins"}}
-	a := newTestOIDC(t, testOIDCOptions(p.srv.URL), testClientSecret)
+	p.SetClaims(map[string]any{"email": "ann@example.com", "groups": []string{"kluctl-admins"}})
+	a := newTestOIDC(t, testOIDCOptions(p.URL()), testClientSecret)
 	req := oidcLogin(t, a)
 	replay := req.Clone(context.Background())
 
@@ -455,7 +293,7 @@ func TestOIDCAuthorizeURL(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newTestProvider(t)
-			o := testOIDCOptions(p.srv.URL)
+			o := testOIDCOptions(p.URL())
 			o.Scopes, o.Params = tc.scopes, tc.params
 			a := newTestOIDC(t, o, testClientSecret)
 
@@ -470,7 +308,7 @@ func TestOIDCAuthorizeURL(t *testing.T) {
 			if err != nil {
 				t.Fatalf("login Location: %v", err)
 			}
-			if got, want := loc.Scheme+"://"+loc.Host+loc.Path, p.srv.URL+"/authorize"; got != want {
+			if got, want := loc.Scheme+"://"+loc.Host+loc.Path, p.URL()+"/authorize"; got != want {
 				t.Errorf("login redirects to %s, want %s", got, want)
 			}
 			state := cookieNamed(resp, oidcStateCookie)
@@ -529,11 +367,11 @@ func TestNewOIDCErrors(t *testing.T) {
 		{name: "no redirect URL", change: func(o *OIDCOptions) { o.RedirectURL = "" }, wantErr: []string{"--auth-oidc-redirect-url"}},
 		{name: "param without =", change: func(o *OIDCOptions) { o.Params = []string{"a=b", "prompt"} }, wantErr: []string{`"prompt"`, "key=value"}},
 		{name: "issuer unreachable", change: func(o *OIDCOptions) { o.IssuerURL = down.URL }, wantErr: []string{down.URL}},
-		{name: "issuer differs from discovery", change: func(o *OIDCOptions) { o.IssuerURL = p.srv.URL + "/" }, wantErr: []string{p.srv.URL + "/"}},
+		{name: "issuer differs from discovery", change: func(o *OIDCOptions) { o.IssuerURL = p.URL() + "/" }, wantErr: []string{p.URL() + "/"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := testOIDCOptions(p.srv.URL)
+			o := testOIDCOptions(p.URL())
 			tc.change(&o)
 			s, _ := newTestSessions("k")
 			a, err := newOIDC(context.Background(), o, testClientSecret, s)

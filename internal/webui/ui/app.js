@@ -54,9 +54,10 @@
   function header() {
     const u = store.user;
     const info = store.authInfo || {};
-    let live;
+    let live = null;
     if (KW.isStatic) live = h('span', { id: 'live-status', class: 'live-static', title: 'static build: no live updates' }, 'static build');
-    else live = h('span', { id: 'live-status', class: store.live ? 'live-on' : 'live-off' }, store.live ? 'live' : 'reconnecting');
+    // Before a login there is no event stream to speak of.
+    else if (u) live = h('span', { id: 'live-status', class: store.live ? 'live-on' : 'live-off' }, store.live ? 'live' : 'reconnecting');
     return [
       h('a', { class: 'brand', href: '#/' }, h('span', { class: 'brand-logo', 'aria-hidden': 'true' }, '◆'), 'Kluctl'),
       h('span', { class: 'spacer' }),
