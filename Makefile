@@ -12,7 +12,7 @@ TEST_TIMEOUT ?= 60m
 VERSION ?= 0.0.0-dev+$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The engine and the packages it runs concurrently are also tested with the
 # race detector.
-RACE_PKGS := ./internal/runtimelog/ ./internal/engine/ ./internal/results/ ./internal/result/ ./internal/gitsource/ ./e2e/gitops/ ./internal/render/... ./internal/project/ ./internal/k8s/ ./internal/deploy/ ./internal/jinja2/ ./internal/chartpull/ ./internal/webui/ ./e2e/webui/
+RACE_PKGS := ./internal/runtimelog/ ./internal/controller/ ./internal/ocisource/ ./internal/fluxartifact/ ./internal/safetar/ ./internal/engine/ ./internal/results/ ./internal/result/ ./internal/gitsource/ ./e2e/gitops/ ./internal/render/... ./internal/project/ ./internal/k8s/ ./internal/deploy/ ./internal/jinja2/ ./internal/chartpull/ ./internal/webui/ ./e2e/webui/
 
 .PHONY: all build generate bench-gitops test test-deps lint demo cluster-up cluster-down cluster-status cluster-build bench clean
 
