@@ -20,6 +20,7 @@ import (
 
 	"github.com/kluctl-go/kluctl/internal/chartpull"
 	"github.com/kluctl-go/kluctl/internal/chartserver"
+	"github.com/kluctl-go/kluctl/internal/testfs"
 )
 
 const (
@@ -102,7 +103,7 @@ func TestPushAndPull(t *testing.T) {
 			"cm/configmap.yml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  version: v1\n",
 			"scripts/":         "", "scripts/run.sh": "#!/bin/sh\n", "ignored/": "",
 		}
-		if diff := cmp.Diff(want, listFiles(t, a.Dir)); diff != "" {
+		if diff := cmp.Diff(want, testfs.Tree(t, a.Dir)); diff != "" {
 			t.Errorf("pulled files (-want +got):\n%s", diff)
 		}
 		if st, err := os.Stat(filepath.Join(a.Dir, "scripts/run.sh")); err != nil || st.Mode()&0o100 == 0 {

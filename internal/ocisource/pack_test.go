@@ -11,39 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kluctl-go/kluctl/internal/safetar"
+	"github.com/kluctl-go/kluctl/internal/testfs"
 )
-
-// listFiles returns the files below dir (slash paths) with their content;
-// folders end in "/", symlinks are "-> target".
-func listFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		switch {
-		case info.Mode()&os.ModeSymlink != 0:
-			l, _ := os.Readlink(p)
-			out[rel] = "-> " + l
-		case info.IsDir():
-			out[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func TestPackLeavesOutIgnoredFilesAndSymlinks(t *testing.T) {
 	for _, tc := range []struct {
@@ -79,7 +48,7 @@ func TestPackLeavesOutIgnoredFilesAndSymlinks(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for p := range listFiles(t, out) {
+			for p := range testfs.Tree(t, out) {
 				if strings.HasPrefix(p, "cm") {
 					got = append(got, p)
 				}
@@ -88,7 +57,7 @@ func TestPackLeavesOutIgnoredFilesAndSymlinks(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("packed cm files (-want +got):\n%s", diff)
 			}
-			all := listFiles(t, out)
+			all := testfs.Tree(t, out)
 			for _, p := range []string{".git/", ".git/HEAD", "link", "sub/x.tmp"} {
 				if _, ok := all[p]; ok {
 					t.Errorf("%s was packed", p)

@@ -4,12 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kluctl-go/kluctl/internal/testfs"
 )
 
 type tarEntry struct {
@@ -52,38 +53,6 @@ func tarGz(t *testing.T, entries []tarEntry) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// listFiles returns what lies below dir by slash path: a file's content,
-// "" for a folder (whose path ends in "/"), "-> target" for a symlink.
-func listFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		switch {
-		case info.Mode()&os.ModeSymlink != 0:
-			l, _ := os.Readlink(p)
-			out[rel] = "-> " + l
-		case info.IsDir():
-			out[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestExtract(t *testing.T) {
@@ -161,7 +130,7 @@ func TestExtract(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tc.wantErr)
 				}
-				for p := range listFiles(t, root) {
+				for p := range testfs.Tree(t, root) {
 					if !strings.HasPrefix(p, "out/") {
 						t.Errorf("%s was written outside the folder", p)
 					}
@@ -171,7 +140,7 @@ func TestExtract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, listFiles(t, dir)); diff != "" {
+			if diff := cmp.Diff(tc.want, testfs.Tree(t, dir)); diff != "" {
 				t.Errorf("unpacked files (-want +got):\n%s", diff)
 			}
 		})
