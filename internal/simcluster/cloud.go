@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -16,15 +17,17 @@ const cloudInterval = time.Second
 
 // simulateCloud does what a cloud provider and a storage provisioner do
 // for workloads to become ready: LoadBalancer Services get an ingress
-// address, pending PersistentVolumeClaims get a volume. It runs until ctx
-// ends.
+// address, pending PersistentVolumeClaims get a volume; pods kwok has lost
+// track of are nudged (see podNudger). It runs until ctx ends.
 func simulateCloud(ctx context.Context, cs kubernetes.Interface) {
 	t := time.NewTicker(cloudInterval)
 	defer t.Stop()
 	next := 1
+	nudger := &podNudger{since: map[types.UID]time.Time{}}
 	for {
 		next = assignLoadBalancers(ctx, cs, next)
 		provisionVolumes(ctx, cs)
+		nudger.run(ctx, cs, time.Now())
 		select {
 		case <-ctx.Done():
 			return
