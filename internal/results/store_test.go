@@ -309,3 +309,61 @@ func TestWatchListsOldestFirst(t *testing.T) {
 		t.Errorf("watch order (-want +got):\n%s", diff)
 	}
 }
+
+// A watch that lists again (its watch fell behind or failed) reports the
+// results deleted meanwhile, then the listed ones.
+func TestWatchRelistReportsDeletions(t *testing.T) {
+	ns := "results-" + strings.ToLower(uuid.NewString()[:8])
+	st, ctx := testStore(t, Options{Namespace: ns, KeepCommandResults: 10})
+	project := "proj-" + ns
+	var ids []string
+	for i := 0; i < 3; i++ {
+		cr := doc(project, "prod", time.Now().Add(time.Duration(i)*time.Second), 1, 10)
+		if _, err := st.WriteCommandResult(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cr.ID)
+	}
+	w := &summaryWatch[result.CommandResultSummary]{s: st, k: commandKind, f: Filter{Project: &result.ProjectKey{RepoKey: "git://example.com/org/" + project}},
+		ns: ns, ch: make(chan CommandResultEvent, 16), known: map[string]result.CommandResultSummary{}}
+	events := func() []string {
+		var out []string
+		for {
+			select {
+			case ev := <-w.ch:
+				op := "put "
+				if ev.Delete {
+					op = "delete "
+				}
+				out = append(out, op+ev.Summary.ID)
+			default:
+				return out
+			}
+		}
+	}
+	list := func() []metav1.PartialObjectMetadata {
+		_, items, err := st.listWithVersion(ctx, commandKind.label, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+	if !w.sync(ctx, list()) {
+		t.Fatal("sync stopped")
+	}
+	if diff := cmp.Diff([]string{"put " + ids[0], "put " + ids[1], "put " + ids[2]}, events()); diff != "" {
+		t.Errorf("first list (-want +got):\n%s", diff)
+	}
+	if err := st.DeleteCommandResult(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if !w.sync(ctx, list()) {
+		t.Fatal("sync stopped")
+	}
+	if diff := cmp.Diff([]string{"delete " + ids[1], "put " + ids[0], "put " + ids[2]}, events()); diff != "" {
+		t.Errorf("relist after a deletion (-want +got):\n%s", diff)
+	}
+	if len(w.known) != 2 {
+		t.Errorf("the watch remembers %d results, want 2", len(w.known))
+	}
+}

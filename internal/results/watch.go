@@ -41,80 +41,142 @@ func (s *Store) WatchValidateResultSummaries(ctx context.Context, f Filter) (<-c
 const retryDelay = 2 * time.Second
 
 func watchSummaries[S any](ctx context.Context, s *Store, k kind[S], f Filter) (<-chan Event[S], error) {
-	label := k.label
-	decode := func(m metav1.PartialObjectMetadata) (S, bool) {
-		sum, ab, ok := k.summary(m)
-		return sum, ok && f.match(ab.project, ab.target)
-	}
-	ns := metav1.NamespaceAll
-	rv, items, err := s.listWithVersion(ctx, label, ns)
+	w := &summaryWatch[S]{s: s, k: k, f: f, ns: metav1.NamespaceAll, known: map[string]S{}}
+	rv, items, err := s.listWithVersion(ctx, k.label, w.ns)
 	if apierrors.IsForbidden(err) {
-		ns = s.opts.Namespace
-		rv, items, err = s.listWithVersion(ctx, label, ns)
+		w.ns = s.opts.Namespace
+		rv, items, err = s.listWithVersion(ctx, k.label, w.ns)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("watch results: %w", err)
 	}
-	oldestFirst(k, items)
-	ch := make(chan Event[S], 16)
-	send := func(e Event[S]) bool {
-		select {
-		case ch <- e:
-			return true
-		case <-ctx.Done():
+	w.ch = make(chan Event[S], 16)
+	go func() {
+		defer close(w.ch)
+		if !w.sync(ctx, items) {
+			return
+		}
+		w.run(ctx, rv)
+	}()
+	return w.ch, nil
+}
+
+// summaryWatch is one watch of the summaries of a kind. It remembers what
+// it has sent, so that after a relist (the watch fell too far behind, or
+// failed) it can report the results deleted meanwhile.
+type summaryWatch[S any] struct {
+	s  *Store
+	k  kind[S]
+	f  Filter
+	ns string
+	ch chan Event[S]
+	// known are the summaries sent and not deleted, by Secret name.
+	known map[string]S
+}
+
+func (w *summaryWatch[S]) decode(m metav1.PartialObjectMetadata) (S, bool) {
+	sum, ab, ok := w.k.summary(m)
+	return sum, ok && w.f.match(ab.project, ab.target)
+}
+
+func (w *summaryWatch[S]) send(ctx context.Context, name string, e Event[S]) bool {
+	if e.Delete {
+		delete(w.known, name)
+	} else {
+		w.known[name] = e.Summary
+	}
+	select {
+	case w.ch <- e:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sync sends the listed results, oldest first, after deletions for those
+// sent before that the list no longer holds.
+func (w *summaryWatch[S]) sync(ctx context.Context, items []metav1.PartialObjectMetadata) bool {
+	listed := make(map[string]bool, len(items))
+	for _, m := range items {
+		listed[m.Name] = true
+	}
+	gone := make([]string, 0)
+	for name := range w.known {
+		if !listed[name] {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	for _, name := range gone {
+		if !w.send(ctx, name, Event[S]{Summary: w.known[name], Delete: true}) {
 			return false
 		}
 	}
-	go func() {
-		defer close(ch)
-		for _, m := range items {
-			if sum, ok := decode(m); ok && !send(Event[S]{Summary: sum}) {
-				return
-			}
+	oldestFirst(w.k, items)
+	for _, m := range items {
+		if sum, ok := w.decode(m); ok && !w.send(ctx, m.Name, Event[S]{Summary: sum}) {
+			return false
 		}
-		for ctx.Err() == nil {
-			w, err := s.c.Metadata.Resource(secretsGVR).Namespace(ns).Watch(ctx, metav1.ListOptions{LabelSelector: label, ResourceVersion: rv, AllowWatchBookmarks: true})
+	}
+	return true
+}
+
+// run watches from rv until ctx ends; an rv of "" lists again first.
+func (w *summaryWatch[S]) run(ctx context.Context, rv string) {
+	for ctx.Err() == nil {
+		if rv == "" {
+			newRV, items, err := w.s.listWithVersion(ctx, w.k.label, w.ns)
 			if err != nil {
-				if apierrors.IsGone(err) || apierrors.IsResourceExpired(err) {
-					if rv, items, err = s.listWithVersion(ctx, label, ns); err == nil {
-						oldestFirst(k, items)
-						for _, m := range items {
-							if sum, ok := decode(m); ok && !send(Event[S]{Summary: sum}) {
-								return
-							}
-						}
-						continue
-					}
-				}
-				select {
-				case <-ctx.Done():
+				if !sleep(ctx, retryDelay) {
 					return
-				case <-time.After(retryDelay):
 				}
 				continue
 			}
-			rv = drain(ctx, w, rv, decode, send)
+			if !w.sync(ctx, items) {
+				return
+			}
+			rv = newRV
 		}
-	}()
-	return ch, nil
+		wi, err := w.s.c.Metadata.Resource(secretsGVR).Namespace(w.ns).Watch(ctx, metav1.ListOptions{LabelSelector: w.k.label, ResourceVersion: rv, AllowWatchBookmarks: true})
+		if err != nil {
+			if apierrors.IsGone(err) || apierrors.IsResourceExpired(err) {
+				rv = ""
+				continue
+			}
+			if !sleep(ctx, retryDelay) {
+				return
+			}
+			continue
+		}
+		rv = w.drain(ctx, wi, rv)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
 }
 
 // drain forwards the events of one watch and returns the last resource
-// version seen.
-func drain[S any](ctx context.Context, w watch.Interface, rv string, decode func(metav1.PartialObjectMetadata) (S, bool), send func(Event[S]) bool) string {
-	defer w.Stop()
+// version seen, or "" when the watch failed and must start from a list.
+func (w *summaryWatch[S]) drain(ctx context.Context, wi watch.Interface, rv string) string {
+	defer wi.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return rv
-		case ev, ok := <-w.ResultChan():
+		case ev, ok := <-wi.ResultChan():
 			if !ok {
 				return rv
 			}
 			m, isMeta := ev.Object.(*metav1.PartialObjectMetadata)
 			if !isMeta {
 				if ev.Type == watch.Error {
-					return "" // start over from a fresh list
+					return ""
 				}
 				continue
 			}
@@ -122,7 +184,14 @@ func drain[S any](ctx context.Context, w watch.Interface, rv string, decode func
 			if ev.Type == watch.Bookmark {
 				continue
 			}
-			if sum, ok := decode(*m); ok && !send(Event[S]{Summary: sum, Delete: ev.Type == watch.Deleted}) {
+			sum, ok := w.decode(*m)
+			if !ok {
+				continue
+			}
+			if _, sent := w.known[m.Name]; ev.Type == watch.Deleted && !sent {
+				continue
+			}
+			if !w.send(ctx, m.Name, Event[S]{Summary: sum, Delete: ev.Type == watch.Deleted}) {
 				return rv
 			}
 		}
