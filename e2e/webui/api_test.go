@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kluctl-go/kluctl/api/v1beta1"
 	"github.com/kluctl-go/kluctl/e2e/kluctltest"
@@ -281,6 +282,23 @@ func TestWebUIAPI(t *testing.T) {
 		e.waitFor("api-kd", path+" sets "+req.annotation, 30*time.Second, func(kd *v1beta1.KluctlDeployment) bool {
 			return kd.Annotations[req.annotation] != "" || strings.Contains(fmtJSON(kd.Status), `"`+req.status+`"`)
 		})
+	}
+	// Viewers get KluctlDeployments without their args (which may hold
+	// credentials); admins get them whole.
+	const argMarker = "arg-marker-for-admins-only"
+	e.kd("api-kd-args", "test", func(kd *v1beta1.KluctlDeployment) {
+		kd.Spec.Suspend = true
+		kd.Spec.Args = &runtime.RawExtension{Raw: []byte(`{"db_password":"` + argMarker + `"}`)}
+	})
+	hasArgsKD := func(msgs []map[string]any) bool {
+		b, _ := json.Marshal(msgs)
+		return strings.Contains(string(b), `"name":"api-kd-args"`)
+	}
+	if b, _ := json.Marshal(readEvents(t, base, viewer, hasArgsKD)); strings.Contains(string(b), argMarker) {
+		t.Error("the viewer's events carry a KluctlDeployment's args")
+	}
+	if b, _ := json.Marshal(readEvents(t, base, admin, hasArgsKD)); !strings.Contains(string(b), argMarker) {
+		t.Error("the admin's events lack the KluctlDeployment's args")
 	}
 	if code := post(t, base+"api/setSuspended", map[string]any{"cluster": p["cluster"], "name": "api-kd", "namespace": e.ns, "suspend": false}, viewer); code != http.StatusForbidden {
 		t.Errorf("setSuspended as viewer: %d, want 403", code)

@@ -66,6 +66,30 @@ func TestWebUILocalMode(t *testing.T) {
 		t.Errorf("X-Frame-Options %q", h)
 	}
 
+	// Other sites: a name of theirs resolving to 127.0.0.1 (DNS
+	// rebinding) reaches nothing, and a cross-site request changes nothing.
+	rebound, err := http.NewRequest(http.MethodGet, base+"auth/user", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebound.Host = "attacker.example:" + strings.Split(strings.TrimPrefix(base, "http://127.0.0.1:"), "/")[0]
+	if resp, err := http.DefaultClient.Do(rebound); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a request for another host name: %v %v, want 403", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
+	crossSite, err := http.NewRequest(http.MethodPost, base+"api/deployNow", strings.NewReader(`{"name":"x","namespace":"y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crossSite.Header.Set("Sec-Fetch-Site", "cross-site")
+	crossSite.Header.Set("Content-Type", "text/plain")
+	if resp, err := http.DefaultClient.Do(crossSite); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site deployNow: %v %v, want 403", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	apiOnly, _ := e.webui("--context", e.c.Context(), "--only-api")
 	if code, _ := httpGet(t, apiOnly); code != http.StatusNotFound {
 		t.Errorf("--only-api serves the UI: %d", code)

@@ -96,9 +96,11 @@ func (s *Server) getCommandResult(w http.ResponseWriter, r *http.Request, u *Use
 func isSecret(ref k8s.ObjectRef) bool { return ref.Group == "" && ref.Kind == "Secret" }
 
 // redactForViewer drops what a viewer must not see: Secret objects, the
-// objects as they were in the cluster or applied, and vars values.
+// objects as they were in the cluster or applied, vars, and args (which
+// feed templates as vars do, and may hold credentials).
 func redactForViewer(cr *result.CommandResult) *result.CommandResult {
 	out := *cr
+	out.Target.Args, out.Command.Args = nil, nil
 	out.Objects = make([]result.ResultObject, len(cr.Objects))
 	for i, o := range cr.Objects {
 		o.Remote, o.Applied = nil, nil
@@ -112,8 +114,8 @@ func redactForViewer(cr *result.CommandResult) *result.CommandResult {
 	return &out
 }
 
-// redactDeployment returns a copy of d without vars, also in its items
-// and the projects they include.
+// redactDeployment returns a copy of d without vars and args, also in its
+// items and the projects they include.
 func redactDeployment(d *result.Deployment) *result.Deployment {
 	if d == nil {
 		return nil
@@ -122,7 +124,7 @@ func redactDeployment(d *result.Deployment) *result.Deployment {
 	out.Vars = nil
 	out.Deployments = make([]result.DeploymentItem, len(d.Deployments))
 	for i, it := range d.Deployments {
-		it.Vars = nil
+		it.Vars, it.Args = nil, nil
 		it.RenderedInclude = redactDeployment(it.RenderedInclude)
 		out.Deployments[i] = it
 	}
@@ -174,7 +176,7 @@ func sameRef(a, b k8s.ObjectRef) bool {
 	return a == b
 }
 
-func (s *Server) getValidateResult(w http.ResponseWriter, r *http.Request, _ *User) {
+func (s *Server) getValidateResult(w http.ResponseWriter, r *http.Request, u *User) {
 	id := r.URL.Query().Get("resultId")
 	if id == "" {
 		http.Error(w, "resultId is required", http.StatusBadRequest)
@@ -188,6 +190,11 @@ func (s *Server) getValidateResult(w http.ResponseWriter, r *http.Request, _ *Us
 	if err != nil {
 		httpError(w, err)
 		return
+	}
+	if !u.IsAdmin {
+		redacted := *v
+		redacted.OverridesPatch = nil
+		v = &redacted
 	}
 	writeJSON(w, http.StatusOK, v)
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,13 +68,13 @@ type auth struct {
 	sessions *sessions
 	// password hashes of the static users
 	adminHash, viewerHash [32]byte
-	logins                *rate.Limiter
+	logins                *loginLimiter
 	oidc                  *oidcAuth
 }
 
 // newAuth reads (and, where missing, generates) the Secrets auth needs.
 func newAuth(ctx context.Context, cl client.Client, opts AuthOptions, pathPrefix string) (*auth, error) {
-	a := &auth{opts: opts, logins: rate.NewLimiter(rate.Every(200*time.Millisecond), 10)}
+	a := &auth{opts: opts, logins: newLoginLimiter()}
 	if !opts.Enabled {
 		return a, nil
 	}
@@ -86,7 +85,8 @@ func newAuth(ctx context.Context, cl client.Client, opts AuthOptions, pathPrefix
 	if err != nil {
 		return nil, err
 	}
-	a.sessions = &sessions{key: []byte(key), ttl: opts.SessionTTL, path: pathPrefix + "/", now: time.Now, secure: secureRequest}
+	sessionKey := sha256.New()
+	sessionKey.Write([]byte(key))
 	if opts.StaticLoginEnabled {
 		admin, err := secretValue(ctx, cl, opts.SecretNamespace, opts.StaticLoginSecretName, opts.StaticAdminKey, true)
 		if err != nil {
@@ -97,7 +97,12 @@ func newAuth(ctx context.Context, cl client.Client, opts AuthOptions, pathPrefix
 			return nil, err
 		}
 		a.adminHash, a.viewerHash = sha256.Sum256([]byte(admin)), sha256.Sum256([]byte(viewer))
+		// Sessions are signed with the passwords too: changing one (and
+		// restarting the UI) ends every login made before.
+		sessionKey.Write(a.adminHash[:])
+		sessionKey.Write(a.viewerHash[:])
 	}
+	a.sessions = &sessions{key: sessionKey.Sum(nil), ttl: opts.SessionTTL, path: pathPrefix + "/", now: time.Now, secure: secureRequest}
 	if opts.OIDC.IssuerURL != "" {
 		secret, err := secretValue(ctx, cl, opts.SecretNamespace, opts.OIDC.ClientSecretName, opts.OIDC.ClientSecretKey, false)
 		if err != nil {
@@ -249,7 +254,7 @@ func (a *auth) userInfo(w http.ResponseWriter, r *http.Request) {
 // staticLogin checks a user name and password (JSON or form) against the
 // Secret, in constant time, and starts a session.
 func (a *auth) staticLogin(w http.ResponseWriter, r *http.Request) {
-	if !a.logins.Allow() {
+	if !a.logins.allow(r) {
 		http.Error(w, "too many login attempts, try again later", http.StatusTooManyRequests)
 		return
 	}
@@ -294,7 +299,7 @@ func (a *auth) logout(prefix string) http.HandlerFunc {
 		if a.opts.LogoutURL != "" {
 			u, err := url.Parse(a.opts.LogoutURL)
 			if err == nil {
-				if ret := r.URL.Query().Get("returnUrl"); ret != "" && a.opts.LogoutReturnParam != "" {
+				if ret := r.URL.Query().Get("returnUrl"); ret != "" && a.opts.LogoutReturnParam != "" && (ownURL(ret, r.Host) || ownURL(ret, r.Header.Get("X-Forwarded-Host"))) {
 					q := u.Query()
 					q.Set(a.opts.LogoutReturnParam, ret)
 					u.RawQuery = q.Encode()
@@ -304,6 +309,20 @@ func (a *auth) logout(prefix string) http.HandlerFunc {
 		}
 		http.Redirect(w, r, target, http.StatusTemporaryRedirect)
 	}
+}
+
+// ownURL reports whether u leads back to this server: a path, or an
+// absolute http(s) URL of host. The logout redirect must not send users
+// elsewhere through the identity provider.
+func ownURL(u, host string) bool {
+	p, err := url.Parse(u)
+	if err != nil || strings.Contains(u, `\`) {
+		return false
+	}
+	if p.Scheme == "" && p.Host == "" {
+		return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")
+	}
+	return host != "" && (p.Scheme == "http" || p.Scheme == "https") && strings.EqualFold(p.Host, host)
 }
 
 // require wraps an API handler: it answers 401 without a logged-in user.

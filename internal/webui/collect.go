@@ -2,9 +2,11 @@ package webui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
@@ -26,26 +28,73 @@ func collect(ctx context.Context, c *Cluster, h *hub, logf func(string, ...any))
 		return c.store.WatchCommandResultSummaries(ctx, results.Filter{})
 	}, summaryHandler(h, "cr-", updateCommandResultSummary, deleteCommandResultSummary, func(s result.CommandResultSummary) (string, result.ProjectKey) {
 		return s.ID, s.ProjectKey
-	}))
+	}, viewerCommandSummary))
 	go watchLoop(ctx, "validate results of "+c.ID, logf, func(ctx context.Context) (<-chan results.ValidateResultEvent, error) {
 		return c.store.WatchValidateResultSummaries(ctx, results.Filter{})
 	}, summaryHandler(h, "vr-", updateValidateResultSummary, deleteValidateResultSummary, func(s result.ValidateResultSummary) (string, result.ProjectKey) {
 		return s.ID, s.ProjectKey
-	}))
+	}, nil))
 	go watchDeployments(ctx, c, h, func() { close(synced) })
 	return synced
 }
 
 // summaryHandler puts the summaries of a result watch into h under
-// prefix+id, with the update and delete message types of their kind.
-func summaryHandler[S any](h *hub, prefix, update, del string, key func(S) (string, result.ProjectKey)) func(results.Event[S]) {
+// prefix+id, with the update and delete message types of their kind;
+// viewers get the summary forViewer makes, unless it is nil.
+func summaryHandler[S any](h *hub, prefix, update, del string, key func(S) (string, result.ProjectKey), forViewer func(S) S) func(results.Event[S]) {
 	return func(ev results.Event[S]) {
 		id, pk := key(ev.Summary)
 		if ev.Delete {
 			h.remove(prefix+id, Message{Type: del, ID: id})
 			return
 		}
-		h.put(prefix+id, Message{Type: update, Summary: ev.Summary}, &pk)
+		var vm *Message
+		if forViewer != nil {
+			vm = &Message{Type: update, Summary: forViewer(ev.Summary)}
+		}
+		h.putFor(prefix+id, Message{Type: update, Summary: ev.Summary}, vm, &pk)
+	}
+}
+
+// viewerCommandSummary is a command result summary without the args, as
+// redactForViewer leaves the whole result.
+func viewerCommandSummary(s result.CommandResultSummary) result.CommandResultSummary {
+	s.Target.Args, s.Command.Args = nil, nil
+	return s
+}
+
+// viewerDeployment is a KluctlDeployment as viewers see it: without args
+// and overrides (in the spec, in the results the status reports, and in
+// requests), and without the last-applied copy of the spec.
+func viewerDeployment(obj map[string]any) map[string]any {
+	out := runtime.DeepCopyJSON(obj)
+	dropKeys(out, "args", "overridesPatch")
+	if md, ok := out["metadata"].(map[string]any); ok {
+		if ann, ok := md["annotations"].(map[string]any); ok {
+			for k := range ann {
+				if k == "kubectl.kubernetes.io/last-applied-configuration" || strings.HasPrefix(k, "kluctl.io/request-") {
+					delete(ann, k)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// dropKeys removes the keys named keys from every map in v.
+func dropKeys(v any, keys ...string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range keys {
+			delete(x, k)
+		}
+		for _, e := range x {
+			dropKeys(e, keys...)
+		}
+	case []any:
+		for _, e := range x {
+			dropKeys(e, keys...)
+		}
 	}
 }
 
@@ -79,7 +128,8 @@ func watchDeployments(ctx context.Context, c *Cluster, h *hub, synced func()) {
 		}
 		u = u.DeepCopy()
 		unstructured.RemoveNestedField(u.Object, "metadata", "managedFields")
-		h.put("kd-"+string(u.GetUID()), Message{Type: updateKluctlDeployment, Deployment: u.Object, ClusterID: c.ID}, deploymentProject(u))
+		vm := Message{Type: updateKluctlDeployment, Deployment: viewerDeployment(u.Object), ClusterID: c.ID}
+		h.putFor("kd-"+string(u.GetUID()), Message{Type: updateKluctlDeployment, Deployment: u.Object, ClusterID: c.ID}, &vm, deploymentProject(u))
 	}
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    put,

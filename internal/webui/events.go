@@ -24,8 +24,9 @@ const closeSessionExpired websocket.StatusCode = 4001
 // events pushes the state and then every change to the client over a
 // WebSocket; each frame is a JSON array of messages, as the original's.
 // The query parameters filterProject and filterSubDir limit the results to
-// one project. The socket closes when the user's session expires.
-func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
+// one project. Viewers get the redacted messages (see viewerDeployment).
+// The socket closes when the user's session expires.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, u *User) {
 	filter := projectFilter(r.URL.Query().Get("filterProject"), r.URL.Query().Get("filterSubDir"))
 	end := s.auth.sessionEnd(r)
 	conn, err := s.accept(w, r)
@@ -42,7 +43,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
 	}
 	var seq uint64
 	for {
-		msgs, next, changed := s.hub.since(seq, filter)
+		msgs, next, changed := s.hub.sinceFor(seq, filter, !u.IsAdmin)
 		seq = next
 		if len(msgs) != 0 {
 			if err := writeFrame(ctx, conn, msgs); err != nil {

@@ -32,10 +32,13 @@ const (
 const tombstoneTTL = 10 * time.Minute
 
 type entry struct {
-	seq     uint64
-	msg     Message
-	project *result.ProjectKey
-	deleted time.Time
+	seq uint64
+	msg Message
+	// forViewer is what viewers get instead of msg; nil when they may see
+	// msg.
+	forViewer *Message
+	project   *result.ProjectKey
+	deleted   time.Time
 }
 
 // hub is the current state as a log of messages: one entry per result or
@@ -48,18 +51,27 @@ type hub struct {
 	entries map[string]*entry
 	changed chan struct{}
 	now     func() time.Time
+	// expired is when tombstones were last expired.
+	expired time.Time
 }
 
 func newHub() *hub {
 	return &hub{entries: map[string]*entry{}, changed: make(chan struct{}), now: time.Now}
 }
 
-// put records the current state of key.
+// put records the current state of key, which viewers may see.
 func (h *hub) put(key string, msg Message, project *result.ProjectKey) {
+	h.putFor(key, msg, nil, project)
+}
+
+// putFor records the current state of key; viewers get forViewer
+// instead, unless it is nil.
+func (h *hub) putFor(key string, msg Message, forViewer *Message, project *result.ProjectKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
-	h.entries[key] = &entry{seq: h.seq, msg: msg, project: project}
+	h.entries[key] = &entry{seq: h.seq, msg: msg, forViewer: forViewer, project: project}
+	h.expireLocked(false)
 	h.notifyLocked()
 }
 
@@ -73,6 +85,7 @@ func (h *hub) remove(key string, msg Message) {
 	}
 	h.seq++
 	h.entries[key] = &entry{seq: h.seq, msg: msg, project: old.project, deleted: h.now()}
+	h.expireLocked(false)
 	h.notifyLocked()
 }
 
@@ -84,9 +97,15 @@ func (h *hub) notifyLocked() {
 // since returns the messages after seq that pass filter, in order, the
 // sequence number to ask for next, and a channel closed at the next change.
 func (h *hub) since(seq uint64, filter func(*result.ProjectKey) bool) ([]Message, uint64, <-chan struct{}) {
+	return h.sinceFor(seq, filter, false)
+}
+
+// sinceFor is since, with the messages meant for viewers when viewer is
+// set.
+func (h *hub) sinceFor(seq uint64, filter func(*result.ProjectKey) bool, viewer bool) ([]Message, uint64, <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.expireLocked()
+	h.expireLocked(true)
 	var l []*entry
 	for _, e := range h.entries {
 		if e.seq > seq && (filter == nil || filter(e.project)) {
@@ -99,6 +118,10 @@ func (h *hub) since(seq uint64, filter func(*result.ProjectKey) bool) ([]Message
 		if seq == 0 && !e.deleted.IsZero() {
 			continue // a new client has nothing to delete
 		}
+		if viewer && e.forViewer != nil {
+			msgs = append(msgs, *e.forViewer)
+			continue
+		}
 		msgs = append(msgs, e.msg)
 	}
 	return msgs, h.seq, h.changed
@@ -110,8 +133,16 @@ func (h *hub) current() []Message {
 	return msgs
 }
 
-func (h *hub) expireLocked() {
-	cut := h.now().Add(-tombstoneTTL)
+// expireLocked drops the tombstones older than tombstoneTTL; unless
+// always, at most once a minute (changes call it, and a server nobody
+// looks at must not collect tombstones forever).
+func (h *hub) expireLocked(always bool) {
+	now := h.now()
+	if !always && now.Sub(h.expired) < time.Minute {
+		return
+	}
+	h.expired = now
+	cut := now.Add(-tombstoneTTL)
 	for k, e := range h.entries {
 		if !e.deleted.IsZero() && e.deleted.Before(cut) {
 			delete(h.entries, k)

@@ -286,3 +286,39 @@ func TestProjectFilter(t *testing.T) {
 		})
 	}
 }
+
+// Viewers get the viewer variant of an entry where there is one; admins
+// always the full message.
+func TestHubViewerMessages(t *testing.T) {
+	h, _ := newTestHub()
+	full := Message{Type: updateKluctlDeployment, ID: "kd", Deployment: map[string]any{"spec": map[string]any{"args": "SECRET"}}}
+	redacted := Message{Type: updateKluctlDeployment, ID: "kd", Deployment: map[string]any{"spec": map[string]any{}}}
+	h.putFor("kd-1", full, &redacted, nil)
+	h.put("cr-1", updateMsg("r"), nil)
+	admin, _, _ := h.sinceFor(0, nil, false)
+	if diff := cmp.Diff([]Message{full, updateMsg("r")}, admin); diff != "" {
+		t.Errorf("admin messages (-want +got):\n%s", diff)
+	}
+	viewer, _, _ := h.sinceFor(0, nil, true)
+	if diff := cmp.Diff([]Message{redacted, updateMsg("r")}, viewer); diff != "" {
+		t.Errorf("viewer messages (-want +got):\n%s", diff)
+	}
+}
+
+// Changes expire old tombstones too, so a server nobody watches does not
+// collect them.
+func TestHubExpiresTombstonesOnChanges(t *testing.T) {
+	h, clock := newTestHub()
+	for _, k := range []string{"a", "b"} {
+		h.put(k, updateMsg(k), nil)
+		h.remove(k, deleteMsg(k))
+	}
+	clock.advance(tombstoneTTL + 2*time.Minute)
+	h.put("c", updateMsg("c"), nil)
+	h.mu.Lock()
+	n := len(h.entries)
+	h.mu.Unlock()
+	if n != 1 {
+		t.Errorf("the hub holds %d entries after the tombstones expired, want 1", n)
+	}
+}

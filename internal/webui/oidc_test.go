@@ -231,7 +231,7 @@ func TestOIDCCallback(t *testing.T) {
 					t.Fatalf("the session cookie of the callback does not decode")
 				}
 				want := *tc.wantSession
-				want.Issued, want.Expires = testEpoch.Unix(), testEpoch.Add(time.Hour).Unix()
+				want.Issued, want.Expires, want.Login = testEpoch.Unix(), testEpoch.Add(time.Hour).Unix(), testEpoch.Unix()
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("callback session (-want +got):\n%s", diff)
 				}

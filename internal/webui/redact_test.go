@@ -36,6 +36,8 @@ func fullResult() *result.CommandResult {
 		ID:             "r1",
 		ProjectKey:     result.ProjectKey{RepoKey: "git://github.com/o/r"},
 		OverridesPatch: map[string]any{"x": "OVERRIDES"},
+		Target:         result.Target{Name: "prod", Args: map[string]any{"x": "TARGET-ARGS"}},
+		Command:        result.CommandInfo{Command: "deploy", Args: map[string]any{"x": "COMMAND-ARGS"}},
 		Objects: []result.ResultObject{
 			{BaseObject: result.BaseObject{Ref: coreSecret, New: true}, Rendered: obj("SECRET-RENDERED"), Remote: obj("SECRET-REMOTE"), Applied: obj("SECRET-APPLIED")},
 			{BaseObject: result.BaseObject{Ref: configMap}, Rendered: obj("CM-RENDERED"), Remote: obj("CM-REMOTE"), Applied: obj("CM-APPLIED")},
@@ -46,7 +48,7 @@ func fullResult() *result.CommandResult {
 			Deployments: []result.DeploymentItem{
 				{ItemConfig: project.ItemConfig{Path: ptr("app"), Vars: vars("ITEM-VARS")},
 					RenderedObjects: []k8s.ObjectRef{configMap}},
-				{ItemConfig: project.ItemConfig{Include: ptr("sub"), Vars: vars("INCLUDE-ITEM-VARS")},
+				{ItemConfig: project.ItemConfig{Include: ptr("sub"), Vars: vars("INCLUDE-ITEM-VARS"), Args: project.Values{"x": "INCLUDE-ARGS"}},
 					RenderedInclude: &result.Deployment{
 						DeploymentConfig: project.DeploymentConfig{Vars: vars("NESTED-VARS"), Tags: []string{"nested"}},
 						Deployments: []result.DeploymentItem{
@@ -66,6 +68,8 @@ func TestRedactForViewer(t *testing.T) {
 	want := &result.CommandResult{
 		ID:         "r1",
 		ProjectKey: result.ProjectKey{RepoKey: "git://github.com/o/r"},
+		Target:     result.Target{Name: "prod"},
+		Command:    result.CommandInfo{Command: "deploy"},
 		Objects: []result.ResultObject{
 			{BaseObject: result.BaseObject{Ref: coreSecret, New: true}},
 			{BaseObject: result.BaseObject{Ref: configMap}, Rendered: obj("CM-RENDERED")},
@@ -98,7 +102,7 @@ func TestRedactForViewer(t *testing.T) {
 		t.Fatalf("marshal the redacted result: %v", err)
 	}
 	for _, hidden := range []string{"OVERRIDES", "SECRET-RENDERED", "SECRET-REMOTE", "SECRET-APPLIED", "CM-REMOTE", "CM-APPLIED",
-		"OTHER-REMOTE", "OTHER-APPLIED", "ROOT-VARS", "ITEM-VARS", "NESTED-VARS", "NESTED-ITEM-VARS"} {
+		"OTHER-REMOTE", "OTHER-APPLIED", "ROOT-VARS", "ITEM-VARS", "NESTED-VARS", "NESTED-ITEM-VARS", "TARGET-ARGS", "COMMAND-ARGS", "INCLUDE-ARGS"} {
 		if strings.Contains(string(b), hidden) {
 			t.Errorf("the redacted result's JSON holds %s", hidden)
 		}
@@ -150,5 +154,40 @@ func TestIsSecret(t *testing.T) {
 				t.Errorf("isSecret(%+v) = %v, want %v", tc.ref, got, tc.want)
 			}
 		})
+	}
+}
+
+// What the events stream sends viewers of a KluctlDeployment holds no
+// args, overrides or last-applied spec; the rest stays.
+func TestViewerDeployment(t *testing.T) {
+	kd := map[string]any{
+		"metadata": map[string]any{"name": "app", "annotations": map[string]any{
+			"kubectl.kubernetes.io/last-applied-configuration": `{"spec":{"args":{"pw":"LAST-APPLIED"}}}`,
+			"kluctl.io/request-deploy":                         `{"overridesPatch":{"pw":"REQUEST"}}`,
+			"team":                                             "payments",
+		}},
+		"spec": map[string]any{"target": "prod", "args": map[string]any{"pw": "SPEC-ARGS"}},
+		"status": map[string]any{
+			"lastDeployResult":         map[string]any{"target": map[string]any{"name": "prod", "args": map[string]any{"pw": "RESULT-ARGS"}}},
+			"lastManualRequestResults": []any{map[string]any{"request": map[string]any{"requestValue": "1", "overridesPatch": map[string]any{"pw": "OVERRIDES"}}}},
+		},
+	}
+	got := viewerDeployment(kd)
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hidden := range []string{"LAST-APPLIED", "REQUEST", "SPEC-ARGS", "RESULT-ARGS", "OVERRIDES"} {
+		if strings.Contains(string(b), hidden) {
+			t.Errorf("the viewer's KluctlDeployment holds %s: %s", hidden, b)
+		}
+	}
+	for _, shown := range []string{`"team":"payments"`, `"target":"prod"`, `"requestValue":"1"`, `"name":"prod"`} {
+		if !strings.Contains(string(b), shown) {
+			t.Errorf("the viewer's KluctlDeployment lacks %s: %s", shown, b)
+		}
+	}
+	if a, _ := json.Marshal(kd); !strings.Contains(string(a), "SPEC-ARGS") {
+		t.Error("viewerDeployment changed its input")
 	}
 }

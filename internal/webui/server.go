@@ -23,6 +23,11 @@ type Options struct {
 	Auth                AuthOptions
 	// Logf reports what the server does (never secrets).
 	Logf func(format string, args ...any)
+	// LocalOnly serves only requests addressed to localhost (their Host a
+	// loopback name or address). Without authentication every visitor is
+	// admin; this keeps other sites from reaching the UI through DNS
+	// rebinding, a name of theirs that resolves to 127.0.0.1.
+	LocalOnly bool
 }
 
 // Server is the web UI of some clusters.
@@ -87,7 +92,7 @@ func NewServer(ctx context.Context, clusters []*Cluster, authCluster *Cluster, o
 		}
 		mux.Handle("GET "+p+"/", http.StripPrefix(p, http.FileServer(http.FS(files))))
 	}
-	s.handler = securityHeaders(mux)
+	s.handler = securityHeaders(guard(mux, opts.LocalOnly))
 	return s, nil
 }
 
@@ -134,6 +139,39 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) logf(format string, args ...any) { s.opts.Logf(format, args...) }
+
+// guard refuses requests other sites could make a browser send: changes
+// (every method but GET, HEAD and OPTIONS) must come from the UI's own
+// origin, as Sec-Fetch-Site or Origin tell; with localOnly, requests must
+// be addressed to a loopback host.
+func guard(h http.Handler, localOnly bool) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if localOnly && !loopbackHost(r.Host) {
+			http.Error(w, fmt.Sprintf("host %q refused: without authentication the UI answers only to localhost", r.Host), http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// loopbackHost reports whether a Host header names this machine's
+// loopback interface.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // securityHeaders keeps the UI out of frames and other sites' scripts.
 func securityHeaders(h http.Handler) http.Handler {

@@ -17,6 +17,10 @@ const sessionCookie = "auth-session"
 // refreshAfter is how old a session gets before a request renews it.
 const refreshAfter = 10 * time.Second
 
+// maxSessionAge bounds how long renewals keep a login alive (at least the
+// TTL): a user removed from a group, or a stolen cookie, stays in no longer.
+const maxSessionAge = 12 * time.Hour
+
 // session is what the signed cookie holds.
 type session struct {
 	User    string `json:"u"`
@@ -24,6 +28,8 @@ type session struct {
 	Kind    string `json:"k"` // "static" or "oidc"
 	Issued  int64  `json:"i"`
 	Expires int64  `json:"x"`
+	// Login is when the user logged in; renewals keep it.
+	Login int64 `json:"l,omitempty"`
 }
 
 // sessions signs and checks session cookies with one key. Sessions are
@@ -68,13 +74,18 @@ func (s *sessions) decode(v string) (session, bool) {
 	if json.Unmarshal(b, &out) != nil || out.User == "" || s.now().Unix() >= out.Expires {
 		return session{}, false
 	}
+	if out.Login != 0 && s.now().Sub(time.Unix(out.Login, 0)) >= s.maxAge() {
+		return session{}, false
+	}
 	return out, true
 }
+
+func (s *sessions) maxAge() time.Duration { return max(maxSessionAge, s.ttl) }
 
 // start sets a new session for user.
 func (s *sessions) start(w http.ResponseWriter, r *http.Request, user string, admin bool, kind string) {
 	now := s.now()
-	s.set(w, r, session{User: user, Admin: admin, Kind: kind, Issued: now.Unix(), Expires: now.Add(s.ttl).Unix()})
+	s.set(w, r, session{User: user, Admin: admin, Kind: kind, Issued: now.Unix(), Expires: now.Add(s.ttl).Unix(), Login: now.Unix()})
 }
 
 func (s *sessions) set(w http.ResponseWriter, r *http.Request, v session) {
@@ -100,8 +111,11 @@ func (s *sessions) get(w http.ResponseWriter, r *http.Request) (session, bool) {
 	}
 	now := s.now()
 	if w != nil && now.Sub(time.Unix(v.Issued, 0)) > refreshAfter {
+		if v.Login == 0 {
+			v.Login = v.Issued // a cookie from before logins were dated
+		}
 		v.Issued = now.Unix()
-		v.Expires = now.Add(s.ttl).Unix()
+		v.Expires = min(now.Add(s.ttl).Unix(), time.Unix(v.Login, 0).Add(s.maxAge()).Unix())
 		s.set(w, r, v)
 	}
 	return v, true

@@ -164,7 +164,7 @@ func TestSessionGetRenews(t *testing.T) {
 			if (renewed != nil) != tc.wantRenewal {
 				t.Fatalf("get %v after the start set a cookie = %v, want %v", tc.after, renewed != nil, tc.wantRenewal)
 			}
-			want := session{User: "viewer", Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix()}
+			want := session{User: "viewer", Kind: "static", Issued: testEpoch.Unix(), Expires: testEpoch.Add(time.Hour).Unix(), Login: testEpoch.Unix()}
 			if tc.wantRenewal {
 				now := testEpoch.Add(tc.after)
 				want.Issued, want.Expires = now.Unix(), now.Add(time.Hour).Unix()
@@ -293,7 +293,7 @@ func newTestAuth(limiter *rate.Limiter) (*auth, *fakeClock) {
 		sessions:   s,
 		adminHash:  sha256.Sum256([]byte(testAdminPassword)),
 		viewerHash: sha256.Sum256([]byte(testViewerPassword)),
-		logins:     limiter,
+		logins:     &loginLimiter{all: rate.NewLimiter(rate.Inf, 1), perClient: func() *rate.Limiter { return rate.NewLimiter(limiter.Limit(), limiter.Burst()) }, now: time.Now, clients: map[string]*clientLimit{}},
 	}, clock
 }
 
@@ -368,7 +368,7 @@ func TestStaticLogin(t *testing.T) {
 				t.Fatalf("the session cookie of the login does not decode")
 			}
 			want := *tc.wantSession
-			want.Issued, want.Expires = testEpoch.Unix(), testEpoch.Add(time.Hour).Unix()
+			want.Issued, want.Expires, want.Login = testEpoch.Unix(), testEpoch.Add(time.Hour).Unix(), testEpoch.Unix()
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("login session (-want +got):\n%s", diff)
 			}
@@ -492,6 +492,9 @@ func TestLogout(t *testing.T) {
 		{name: "to the logout URL with the return param", enabled: true, prefix: "/kluctl",
 			logoutURL: "https://idp.example.com/logout?client=ui", returnParam: "rd", query: "returnUrl=" + url.QueryEscape("https://ui.example.com/kluctl/"),
 			wantLocation: "https://idp.example.com/logout?client=ui&rd=" + url.QueryEscape("https://ui.example.com/kluctl/"), wantCleared: true},
+		{name: "a foreign return URL is dropped", enabled: true, prefix: "/kluctl",
+			logoutURL: "https://idp.example.com/logout", returnParam: "rd", query: "returnUrl=" + url.QueryEscape("https://evil.example/"),
+			wantLocation: "https://idp.example.com/logout", wantCleared: true},
 		{name: "return URL without a return param", enabled: true, prefix: "/kluctl",
 			logoutURL: "https://idp.example.com/logout", query: "returnUrl=x",
 			wantLocation: "https://idp.example.com/logout", wantCleared: true},
@@ -512,7 +515,9 @@ func TestLogout(t *testing.T) {
 				target += "?" + tc.query
 			}
 			rec := httptest.NewRecorder()
-			a.logout(tc.prefix)(rec, httptest.NewRequest("GET", target, nil))
+			req := httptest.NewRequest("GET", target, nil)
+			req.Host = "ui.example.com"
+			a.logout(tc.prefix)(rec, req)
 			if rec.Code != http.StatusTemporaryRedirect {
 				t.Errorf("status = %d, want %d", rec.Code, http.StatusTemporaryRedirect)
 			}
@@ -654,5 +659,80 @@ func TestRandomStringDiffers(t *testing.T) {
 	}
 	if a == b {
 		t.Errorf("two random strings are both %q", a)
+	}
+}
+
+// Renewals keep a login alive for maxSessionAge at most; a cookie from
+// before logins were dated starts that clock at its next renewal.
+func TestSessionMaxAge(t *testing.T) {
+	s, clock := newTestSessions("k")
+	rec := httptest.NewRecorder()
+	s.start(rec, httptest.NewRequest("POST", "/kluctl/auth/staticLogin", nil), "admin", true, "static")
+	cookie := sessionCookieOf(t, rec.Result()).Value
+	renew := func() bool {
+		req := httptest.NewRequest("GET", "/kluctl/auth/user", nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+		rec := httptest.NewRecorder()
+		_, ok := s.get(rec, req)
+		if c := sessionCookieOf(t, rec.Result()); c != nil {
+			cookie = c.Value
+		}
+		return ok
+	}
+	for elapsed := time.Duration(0); elapsed < maxSessionAge; elapsed += 30 * time.Minute {
+		if !renew() {
+			t.Fatalf("a session renewed every 30 minutes ended after %v", elapsed)
+		}
+		clock.advance(30 * time.Minute)
+	}
+	if renew() {
+		t.Fatalf("the session outlived maxSessionAge (%v)", maxSessionAge)
+	}
+
+	// An undated cookie: valid, and dated by its next renewal.
+	old := s.encode(session{User: "viewer", Kind: "static", Issued: clock.t.Unix(), Expires: clock.t.Add(time.Hour).Unix()})
+	cookie = old
+	clock.advance(time.Minute)
+	if !renew() || cookie == old {
+		t.Fatal("an undated session was not renewed")
+	}
+	if v, _ := s.decode(cookie); v.Login == 0 {
+		t.Errorf("the renewal did not date the login: %+v", v)
+	}
+}
+
+// Sessions are signed with the static passwords too: after a password
+// changes, the logins made before are over.
+func TestSessionsEndWhenAPasswordChanges(t *testing.T) {
+	ctx := context.Background()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "kluctl-system", Name: "webui-secret"},
+		Data: map[string][]byte{"auth-secret": []byte("k"), "admin-password": []byte("a1"), "viewer-password": []byte("v1")}}
+	cl := fake.NewClientBuilder().WithObjects(secret).Build()
+	opts := DefaultAuthOptions()
+	opts.Enabled = true
+	first, err := newAuth(ctx, cl, opts, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	first.sessions.start(rec, httptest.NewRequest("POST", "/auth/staticLogin", nil), "admin", true, "static")
+	cookie := sessionCookieOf(t, rec.Result()).Value
+	again, err := newAuth(ctx, cl, opts, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again.sessions.decode(cookie); !ok {
+		t.Fatal("a restart with the same passwords ended the session")
+	}
+	secret.Data["viewer-password"] = []byte("v2")
+	if err := cl.Update(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := newAuth(ctx, cl, opts, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rotated.sessions.decode(cookie); ok {
+		t.Error("the session survived a password change")
 	}
 }

@@ -118,6 +118,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *factory.Factory) error {
 	o.auth.SecretNamespace = o.controllerNS
 	srv, err := webui.NewServer(ctx, clusters, authCluster, webui.Options{
 		PathPrefix: o.pathPrefix, OnlyAPI: o.onlyAPI, ControllerNamespace: o.controllerNS, Auth: o.auth, Logf: logf,
+		LocalOnly: !o.inCluster && isLoopback(host),
 	})
 	if err != nil {
 		return err
