@@ -15,7 +15,9 @@ import (
 // cacheDir (in the .helm-charts layout), pulling it first when it is not
 // there. Repository and OCI versions never change once pulled; git charts
 // on a branch or the default branch are pulled again each time. A lock
-// file serialises pulls of one chart version across processes.
+// file serialises pulls of one chart version across processes. A version
+// found in cacheDir is served without asking its server, so callers keep
+// one cacheDir per set of credentials (the controller's are keyed by them).
 func (p *Puller) Cached(ctx context.Context, cfg *helm.Config, cacheDir string) (string, error) {
 	dir, err := cfg.PulledChartDir(cacheDir)
 	if err != nil {

@@ -25,7 +25,9 @@ import (
 // (spec.credentials.helm, spec.credentials.oci and the deprecated
 // spec.helmCredentials) and returns the engine's PullChart. Charts that
 // were not pre-pulled are cached per set of credentials, so that a chart
-// pulled with one deployment's credentials is never served to another.
+// pulled with one deployment's credentials is never served to another:
+// repository and OCI charts by the Helm and OCI credentials, git charts by
+// the git credentials of their URL.
 func (rc *run) chartPuller() (func(context.Context, *helm.Config) (string, error), error) {
 	spec := &rc.kd.Spec
 	h := sha256.New()
@@ -61,20 +63,51 @@ func (rc *run) chartPuller() (func(context.Context, *helm.Config) (string, error
 	if err != nil {
 		return nil, err
 	}
+	gitAuth := rc.includeAuth
 	p, err := chartpull.New(chartpull.Options{
 		Helm: hc, Registry: oc, Secret: rc.addSecret,
-		FetchGit: (&gitsource.Includes{Cache: rc.r.sources, Auth: rc.includeAuth}).Fetch,
+		FetchGit: (&gitsource.Includes{Cache: rc.r.sources, Auth: gitAuth}).Fetch,
 	})
 	if err != nil {
 		return nil, err
 	}
-	key := "public"
+	key := publicCharts
 	if len(hc)+len(oc) != 0 {
 		key = hex.EncodeToString(h.Sum(nil))[:16]
 	}
 	rc.r.pruneCharts()
-	dir := filepath.Join(rc.r.chartsDir(), key)
-	return func(ctx context.Context, cfg *helm.Config) (string, error) { return p.Cached(ctx, cfg, dir) }, nil
+	return func(ctx context.Context, cfg *helm.Config) (string, error) {
+		k, err := chartCacheKey(ctx, cfg, key, gitAuth)
+		if err != nil {
+			return "", err
+		}
+		return p.Cached(ctx, cfg, filepath.Join(rc.r.chartsDir(), k))
+	}, nil
+}
+
+// publicCharts is the cache folder of charts pulled without credentials.
+const publicCharts = "public"
+
+// chartCacheKey is the cache folder of cfg's chart: key (of the Helm and
+// OCI credentials) for repository and OCI charts; for git charts, a hash
+// of the git credentials of their URL, so that a chart pinned to a tag or
+// commit, which is not pulled again, is served only to deployments with
+// the same credentials.
+func chartCacheKey(ctx context.Context, cfg *helm.Config, key string, gitAuth func(context.Context, string) (*gitsource.Auth, error)) (string, error) {
+	if cfg.Source() != helm.SourceGit || cfg.Git == nil {
+		return key, nil
+	}
+	if gitAuth == nil {
+		return publicCharts, nil
+	}
+	auth, err := gitAuth(ctx, cfg.Git.URL)
+	if err != nil {
+		return "", fmt.Errorf("%s: credentials of %s: %w", cfg.File, cfg.Name(), err)
+	}
+	if auth == nil {
+		return publicCharts, nil
+	}
+	return "git-" + hex.EncodeToString(auth.Digest(sha256.New()))[:16], nil
 }
 
 // chartCacheMaxAge is how long a cached chart version stays unused.

@@ -19,12 +19,22 @@ import (
 const ownContext = "default"
 
 // addSecret masks s from now on.
-func (rc *run) addSecret(s string) {
-	if s == "" {
-		return
+func (rc *run) addSecret(s string) { rc.addSecrets(s) }
+
+// addSecrets masks the non-empty values from now on. It is safe for
+// concurrent use (charts pulled in parallel add their credentials).
+func (rc *run) addSecrets(values ...string) {
+	rc.secretsMu.Lock()
+	defer rc.secretsMu.Unlock()
+	n := len(rc.secrets)
+	for _, v := range values {
+		if v != "" {
+			rc.secrets = append(rc.secrets, v)
+		}
 	}
-	rc.secrets = append(rc.secrets, s)
-	rc.masker = diff.NewMasker(rc.secrets)
+	if len(rc.secrets) != n {
+		rc.masker = diff.NewMasker(rc.secrets)
+	}
 }
 
 // clusterProvider connects the engine to the KluctlDeployment's cluster:

@@ -95,6 +95,28 @@ type Reconciler struct {
 // defaultTimeout bounds a reconcile without spec.timeout.
 const defaultTimeout = time.Hour
 
+// writeTimeout bounds a write that must happen even when the reconcile's
+// context has ended (spec.timeout passed): the final status, a manual
+// request's end, the removal of the finalizer, a command result.
+const writeTimeout = 30 * time.Second
+
+// detached returns a context for such a write: it keeps ctx's values
+// (the logger) but not its deadline or cancellation, so that a reconcile
+// cut by its timeout still reports why instead of staying "Reconciling".
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+}
+
+// reconcileTimeout is spec.timeout, or defaultTimeout without it: it
+// bounds a reconcile and a deletion; without it the interval does not:
+// a deploy that takes longer than the interval runs to its end.
+func reconcileTimeout(kd *v1beta1.KluctlDeployment) time.Duration {
+	if kd.Spec.Timeout != nil && kd.Spec.Timeout.Duration > 0 {
+		return kd.Spec.Timeout.Duration
+	}
+	return defaultTimeout
+}
+
 // requeueNow asks for the next reconcile right away.
 const requeueNow = 10 * time.Millisecond
 
@@ -193,16 +215,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	start := time.Now()
-	// spec.timeout bounds a reconcile; without it the interval does not:
-	// a deploy that takes longer than the interval runs to its end.
-	timeout := defaultTimeout
-	if kd.Spec.Timeout != nil && kd.Spec.Timeout.Duration > 0 {
-		timeout = kd.Spec.Timeout.Duration
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout(&kd))
 	defer cancel()
 	rc := r.newRun(ctx, &kd)
 	res, err := rc.reconcile()
+	// flushStatus writes with a detached context: it also runs after
+	// the timeout passed.
 	if perr := rc.flushStatus(); perr != nil && err == nil {
 		err = perr
 	}

@@ -327,11 +327,14 @@ func (fr *fluxRun) setCondition(typ string, status metav1.ConditionStatus, reaso
 	})
 }
 
-// flush writes the status changes since the last write.
+// flush writes the status changes since the last write, with a detached
+// context: the final status is written also when spec.timeout passed.
 func (fr *fluxRun) flush() error {
+	ctx, cancel := detached(fr.ctx)
+	defer cancel()
 	patch := client.MergeFrom(fr.base)
 	obj := fr.fkd.DeepCopy()
-	if err := fr.r.client.Status().Patch(fr.ctx, obj, patch, client.FieldOwner(fr.r.opts.Name)); err != nil {
+	if err := fr.r.client.Status().Patch(ctx, obj, patch, client.FieldOwner(fr.r.opts.Name)); err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
 	fr.fkd.ResourceVersion = obj.ResourceVersion
@@ -353,14 +356,21 @@ func (f *fluxReconciler) finalize(ctx context.Context, fkd *v1alpha1.KluctlDeplo
 		}
 	}
 	r.metrics.forgetName(fkd.Namespace, fkd.Name)
+	// Released also when the deletion ran out of time.
+	wctx, cancel := detached(ctx)
+	defer cancel()
 	patch := client.MergeFrom(fkd.DeepCopy())
 	controllerutil.RemoveFinalizer(fkd, v1alpha1.KluctlDeploymentFinalizer)
-	return ctrl.Result{}, r.client.Patch(ctx, fkd, patch, client.FieldOwner(r.opts.Name))
+	return ctrl.Result{}, r.client.Patch(wctx, fkd, patch, client.FieldOwner(r.opts.Name))
 }
 
 // deleteObjects deletes every object of fkd's target, found by the
-// discriminator of the target as the source renders it now.
+// discriminator of the target as the source renders it now, within
+// spec.timeout as a reconcile (a hanging source would otherwise hold the
+// object forever).
 func (f *fluxReconciler) deleteObjects(ctx context.Context, fkd *v1alpha1.KluctlDeployment) error {
+	ctx, cancel := context.WithTimeout(ctx, fkd.Spec.GetTimeout())
+	defer cancel()
 	fr := &fluxRun{r: f.r, ctx: ctx, fkd: fkd, base: fkd.DeepCopy()}
 	src, err := f.r.getFluxSource(ctx, fkd)
 	if err != nil {

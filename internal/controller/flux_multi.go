@@ -115,8 +115,8 @@ func (f *fluxMultiReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	base := md.DeepCopy()
 	err := f.sync(ctx, &md)
 	md.Status.ObservedGeneration = md.Generation
-	if perr := r.client.Status().Patch(ctx, &md, client.MergeFrom(base), client.FieldOwner(r.opts.Name)); perr != nil && err == nil {
-		err = fmt.Errorf("update status: %w", perr)
+	if perr := f.writeStatus(ctx, &md, base); perr != nil && err == nil {
+		err = perr
 	}
 	if err != nil {
 		next := md.Spec.GetRetryInterval()
@@ -128,6 +128,17 @@ func (f *fluxMultiReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	next := md.Spec.GetRequeueAfter()
 	logger.Info(fmt.Sprintf("Reconciliation finished in %s, next run in %s", time.Since(start).Round(time.Millisecond), next))
 	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+// writeStatus writes md's status changes since base with a detached
+// context: it is written also when spec.timeout cut the sync.
+func (f *fluxMultiReconciler) writeStatus(ctx context.Context, md, base *v1alpha1.KluctlMultiDeployment) error {
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	if err := f.r.client.Status().Patch(ctx, md, client.MergeFrom(base), client.FieldOwner(f.r.opts.Name)); err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	return nil
 }
 
 // sync lists the matching targets and brings the owned KluctlDeployments

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/kluctl-go/kluctl/internal/diff"
 	"github.com/kluctl-go/kluctl/internal/engine"
 	"github.com/kluctl-go/kluctl/internal/gitsource"
 	"github.com/kluctl-go/kluctl/internal/ocisource"
@@ -105,8 +104,7 @@ func (rc *run) load(projectDir, repoRoot string) error {
 		return err
 	}
 	rc.target = t
-	rc.secrets = append(rc.secrets, t.Rendered.SensitiveValues...)
-	rc.masker = diff.NewMasker(rc.secrets)
+	rc.addSecrets(t.Rendered.SensitiveValues...)
 	return nil
 }
 

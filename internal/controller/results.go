@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -136,7 +135,7 @@ func (rc *run) storeValidateResult(v *result.ValidateDocument) {
 
 // write runs one result store write; failures are logged, never fatal.
 func (rc *run) write(w func(context.Context) ([]string, error)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(rc.ctx), 30*time.Second)
+	ctx, cancel := detached(rc.ctx)
 	defer cancel()
 	warnings, err := w(ctx)
 	for _, msg := range warnings {

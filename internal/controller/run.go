@@ -33,8 +33,12 @@ type run struct {
 	kd          *v1beta1.KluctlDeployment
 	base        *v1beta1.KluctlDeployment // status as last written
 	reconcileID string
-	masker      *diff.Masker
-	secrets     []string
+	// secretsMu guards secrets and masker: Helm charts render in parallel
+	// and git charts find their credentials (adding secrets) meanwhile.
+	// It is never held while calling out (see credSecretsMu for that).
+	secretsMu sync.Mutex
+	secrets   []string
+	masker    *diff.Masker
 
 	checkout *gitsource.Checkout
 	target   *engine.Target
@@ -83,7 +87,14 @@ func (r *Reconciler) newRun(ctx context.Context, kd *v1beta1.KluctlDeployment) *
 	return rc
 }
 
-func (rc *run) mask(s string) string { return rc.masker.String(s) }
+// mask replaces the secrets known so far in s. A Masker is not changed
+// once made, so it is used outside the lock.
+func (rc *run) mask(s string) string {
+	rc.secretsMu.Lock()
+	m := rc.masker
+	rc.secretsMu.Unlock()
+	return m.String(s)
+}
 
 // logf logs a masked message. The context's logger carries the name,
 // namespace and reconcileID keys (controller-runtime adds them), which
@@ -94,11 +105,15 @@ func (rc *run) logf(format string, args ...any) {
 
 // flushStatus writes the status changes made since the last flush. Only
 // the status is taken back from the server: the in-memory spec may carry a
-// request's one-time overrides.
+// request's one-time overrides. It writes with a detached context: the
+// final status and a request's end must be written also when the
+// reconcile's timeout has passed.
 func (rc *run) flushStatus() error {
+	ctx, cancel := detached(rc.ctx)
+	defer cancel()
 	patch := client.MergeFrom(rc.base)
 	obj := rc.kd.DeepCopy()
-	if err := rc.r.client.Status().Patch(rc.ctx, obj, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
+	if err := rc.r.client.Status().Patch(ctx, obj, patch, client.FieldOwner(rc.r.opts.Name)); err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
 	rc.kd.Status = obj.Status

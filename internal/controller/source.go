@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"path"
 	"path/filepath"
 	"strings"
@@ -98,45 +99,60 @@ func (rc *run) gitAuthURL(url, sourceURL string) (*gitsource.Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := strings.ToLower(u.Hostname())
-	sourceHost := ""
-	if su, err := gitinfo.ParseURL(sourceURL); err == nil {
-		sourceHost = strings.ToLower(su.Hostname())
-	}
-	repoPath := strings.Trim(u.Path, "/")
 	spec := rc.kd.Spec
-	type cand struct {
-		host, path string
-		secret     string
-	}
-	var cands []cand
+	var cands []gitCandidate
 	for _, c := range spec.Credentials.Git {
-		cands = append(cands, cand{c.Host, c.Path, c.SecretRef.Name})
+		cands = append(cands, gitCandidate{c.Host, c.Path, c.SecretRef.Name})
 	}
 	for _, c := range spec.Source.Credentials {
-		cands = append(cands, cand{c.Host, c.PathPrefix + "**", c.SecretRef.Name})
+		cands = append(cands, gitCandidate{c.Host, c.PathPrefix + "**", c.SecretRef.Name})
 	}
-	if spec.Source.SecretRef != nil && host == sourceHost {
-		cands = append(cands, cand{"*", "", spec.Source.SecretRef.Name})
+	if spec.Source.SecretRef != nil {
+		if su, err := gitinfo.ParseURL(sourceURL); err == nil {
+			cands = append(cands, gitCandidate{su.Hostname(), "", spec.Source.SecretRef.Name})
+		}
 	}
 	for _, c := range cands {
-		h := strings.ToLower(c.host)
-		if h == "" {
-			h = "*"
+		if c.matches(u) {
+			return rc.readGitSecret(c.secret)
 		}
-		if h != host && h != "*" {
-			continue
-		}
-		if c.path != "" {
-			if ok, err := path.Match(strings.Trim(c.path, "/"), repoPath); err != nil || !ok {
-				if !globPrefix(c.path, repoPath) {
-					continue
-				}
-			}
-		}
-		return rc.readGitSecret(c.secret)
 	}
 	return nil, nil
+}
+
+// gitCandidate is one entry of the git credentials of a deployment.
+type gitCandidate struct {
+	host, path string
+	secret     string
+}
+
+// matches tells whether the credentials apply to u. Host "*" (or empty)
+// matches every host, but only for ssh URLs, as the original's
+// documentation says: a password is never sent to an https host it was not
+// given for (a project can include any URL).
+func (c gitCandidate) matches(u *neturl.URL) bool {
+	host := strings.ToLower(u.Hostname())
+	hostPort := host
+	if u.Port() != "" {
+		hostPort += ":" + u.Port()
+	}
+	switch h := strings.ToLower(c.host); h {
+	case "", "*":
+		if u.Scheme != "ssh" {
+			return false
+		}
+	case host, hostPort:
+	default:
+		return false
+	}
+	if c.path == "" {
+		return true
+	}
+	repoPath := strings.Trim(u.Path, "/")
+	if ok, err := path.Match(strings.Trim(c.path, "/"), repoPath); err == nil && ok {
+		return true
+	}
+	return globPrefix(c.path, repoPath)
 }
 
 // globPrefix matches paths like "org/**".

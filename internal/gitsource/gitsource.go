@@ -1,11 +1,13 @@
 // Package gitsource fetches projects from git for the GitOps controller: a
 // bounded on-disk cache of bare mirrors, shared by every deployment of the
 // same repository, and read-only exports of the commits in use. Fetches of
-// one repository are serialised and deduplicated within MinFetchInterval.
+// one repository are serialised and deduplicated within MinFetchInterval
+// among callers with the same credentials.
 package gitsource
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -77,8 +79,14 @@ type Options struct {
 	// MaxExports bounds the exported commits kept when unused; default 32.
 	MaxExports int
 	// MinFetchInterval skips a fetch when the same repository was fetched
-	// this recently; default 0 (always fetch).
+	// this recently with the same credentials, and fails right away when
+	// such a fetch failed; default 0 (always fetch). A caller with other
+	// credentials (or none) always asks the server itself, so that a
+	// mirror never serves a caller the server would refuse.
 	MinFetchInterval time.Duration
+	// FetchTimeout bounds each fetch (go-git's http client has no
+	// timeout of its own); default 5 minutes.
+	FetchTimeout time.Duration
 	// Shared means Dir is shared with other processes (the CLI's cache
 	// in the user's cache folder): the mirrors stay after Close, each is
 	// locked against other processes while it is fetched and read, and
@@ -91,17 +99,26 @@ type Cache struct {
 	opts Options
 	// exportDir holds the exports of this Cache.
 	exportDir string
-	mu        sync.Mutex
-	repos     map[string]*mirror
-	exports   map[string]*export
+	// credKey keys the fingerprints of credentials (see fingerprint), so
+	// that they cannot be checked against guessed passwords.
+	credKey []byte
+	mu      sync.Mutex
+	repos   map[string]*mirror
+	exports map[string]*export
 }
 
 type mirror struct {
-	mu        sync.Mutex // serialises fetches
-	dir       string
-	lastUsed  time.Time
+	dir string
+	// lock serialises fetches and reads of the mirror (see acquire).
+	lock chan struct{}
+	// lastUsed and inUse are guarded by Cache.mu.
+	lastUsed time.Time
+	inUse    int
+	// lastFetch (the last successful fetch, of this process or, in a
+	// shared cache, of another) and fetches (the last outcome per
+	// credentials fingerprint) are guarded by lock.
 	lastFetch time.Time
-	inUse     int
+	fetches   map[string]fetchRecord
 }
 
 type export struct {
@@ -123,10 +140,17 @@ func New(opts Options) (*Cache, error) {
 	if opts.MaxExports <= 0 {
 		opts.MaxExports = 32
 	}
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = DefaultFetchTimeout
+	}
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "mirrors"), 0o700); err != nil {
 		return nil, err
 	}
-	c := &Cache{opts: opts, exportDir: filepath.Join(opts.Dir, "exports"), repos: map[string]*mirror{}, exports: map[string]*export{}}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("gitsource: credentials key: %w", err)
+	}
+	c := &Cache{opts: opts, exportDir: filepath.Join(opts.Dir, "exports"), credKey: key, repos: map[string]*mirror{}, exports: map[string]*export{}}
 	if opts.Shared {
 		// Exports live only while in use: the folder is made with the
 		// first and removed with the last (see release in export).
@@ -167,8 +191,8 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("git %s of %s: %v", e.Op, e.URL, e.Err) }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Checkout fetches url (unless fetched within MinFetchInterval), resolves
-// ref and exports that commit.
+// Checkout fetches url (unless fetched with the same credentials within
+// MinFetchInterval), resolves ref and exports that commit.
 func (c *Cache) Checkout(ctx context.Context, url string, ref Ref, auth *Auth) (*Checkout, error) {
 	u, err := gitinfo.ParseURL(url)
 	if err != nil {
@@ -179,24 +203,28 @@ func (c *Cache) Checkout(ctx context.Context, url string, ref Ref, auth *Auth) (
 	m := c.mirror(key)
 	defer c.releaseMirror(m)
 
-	m.mu.Lock()
-	unlock, err := c.lockMirror(ctx, m)
-	if err != nil {
-		m.mu.Unlock()
+	if err := m.acquire(ctx); err != nil {
 		return nil, &Error{URL: safeURL, Op: "lock", Err: err}
 	}
+	unlock, err := c.lockMirror(ctx, m)
+	if err != nil {
+		m.release()
+		return nil, &Error{URL: safeURL, Op: "lock", Err: err}
+	}
+	// The other processes of a shared cache stay out until the export
+	// has read what it needs.
 	defer unlock()
 	repo, err := c.fetch(ctx, m, url, auth)
 	if err != nil {
-		m.mu.Unlock()
+		m.release()
 		return nil, &Error{URL: safeURL, Op: "fetch", Err: err}
 	}
 	hash, resolved, err := resolve(repo, ref)
-	m.mu.Unlock()
+	m.release()
 	if err != nil {
 		return nil, &Error{URL: safeURL, Op: "checkout", Err: err}
 	}
-	dir, release, err := c.export(repo, hash, m)
+	dir, release, err := c.export(ctx, repo, hash, m)
 	if err != nil {
 		return nil, &Error{URL: safeURL, Op: "export", Err: err}
 	}
@@ -209,7 +237,7 @@ func (c *Cache) mirror(key string) *mirror {
 	m := c.repos[key]
 	if m == nil {
 		sum := sha256.Sum256([]byte(key))
-		m = &mirror{dir: filepath.Join(c.opts.Dir, "mirrors", hex.EncodeToString(sum[:12]))}
+		m = &mirror{dir: filepath.Join(c.opts.Dir, "mirrors", hex.EncodeToString(sum[:12])), lock: make(chan struct{}, 1)}
 		c.repos[key] = m
 	}
 	m.inUse++
@@ -252,32 +280,91 @@ func (c *Cache) evictMirrors() {
 	}
 }
 
-// fetch updates the bare mirror of m; called with m.mu held.
+// fetch brings the bare mirror of m up to date for a caller with auth;
+// called with m.lock held. The outcome of a fetch with the same
+// credentials within MinFetchInterval is reused: its mirror, or its
+// failure, so that the waiters on a server that hangs or refuses fail
+// fast instead of each trying again. Any other caller asks the server.
 func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*git.Repository, error) {
-	am, err := authMethod(url, auth, c.opts.Dir)
+	repo, err := c.openMirror(m, url)
 	if err != nil {
 		return nil, err
 	}
-	repo, err := git.PlainOpen(m.dir)
-	if err != nil {
-		_ = os.RemoveAll(m.dir)
-		if repo, err = git.PlainInit(m.dir, true); err != nil {
-			return nil, err
-		}
-		if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
-			return nil, err
-		}
-		m.lastFetch = time.Time{}
+	fp := c.fingerprint(url, auth)
+	if c.opts.Shared {
+		c.readStamp(m, fp)
 	}
-	if m.lastFetch.IsZero() && c.opts.Shared {
-		// Another process may have fetched it: the stamp tells when.
-		if st, err := os.Stat(m.dir + ".fetched"); err == nil {
-			m.lastFetch = st.ModTime()
+	if rec, ok := m.recent(fp, c.opts.MinFetchInterval); ok {
+		if rec.err != nil {
+			return nil, fmt.Errorf("%w (failed %s ago; not retried within %s)", rec.err, time.Since(rec.at).Round(time.Millisecond), c.opts.MinFetchInterval)
 		}
-	}
-	if !m.lastFetch.IsZero() && time.Since(m.lastFetch) < c.opts.MinFetchInterval {
 		return repo, nil
 	}
+	err = c.fetchRemote(ctx, repo, url, auth)
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up: that says nothing about the server, and
+		// other callers must not fail for it.
+		return nil, err
+	}
+	m.record(fp, err, c.opts.MinFetchInterval)
+	if err != nil {
+		return nil, err
+	}
+	if c.opts.Shared {
+		_ = os.WriteFile(m.dir+".fetched", nil, 0o600)
+		_ = os.Chtimes(m.dir+".fetched", m.lastFetch, m.lastFetch)
+	}
+	return repo, nil
+}
+
+// openMirror opens the bare mirror of m, creating it when missing or
+// broken (forgetting what was fetched into the old one).
+func (c *Cache) openMirror(m *mirror, url string) (*git.Repository, error) {
+	if repo, err := git.PlainOpen(m.dir); err == nil {
+		return repo, nil
+	}
+	_ = os.RemoveAll(m.dir)
+	m.lastFetch, m.fetches = time.Time{}, nil
+	repo, err := git.PlainInit(m.dir, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
+		return nil, err
+	}
+	return repo, nil
+}
+
+// readStamp counts a recent fetch of a shared cache by another process as
+// made with the caller's credentials: a shared cache is one user's (the
+// CLI's), whose processes use the same credentials. A fetch by this
+// process is known with its credentials and needs no stamp.
+func (c *Cache) readStamp(m *mirror, fp string) {
+	if !m.lastFetch.IsZero() {
+		return
+	}
+	st, err := os.Stat(m.dir + ".fetched")
+	if err != nil {
+		return
+	}
+	m.lastFetch = st.ModTime()
+	if _, ok := m.fetches[fp]; !ok {
+		if m.fetches == nil {
+			m.fetches = map[string]fetchRecord{}
+		}
+		m.fetches[fp] = fetchRecord{at: m.lastFetch}
+	}
+}
+
+// fetchRemote fetches every branch and tag of url into repo, within
+// FetchTimeout.
+func (c *Cache) fetchRemote(ctx context.Context, repo *git.Repository, url string, auth *Auth) error {
+	am, err := authMethod(url, auth, c.opts.Dir)
+	if err != nil {
+		return err
+	}
+	fctx, cancel := context.WithTimeout(ctx, c.opts.FetchTimeout)
+	defer cancel()
 	opts := &git.FetchOptions{
 		RemoteName: "origin", RemoteURL: url, Auth: am, Force: true, Prune: true, Tags: git.AllTags,
 		RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+HEAD:refs/remotes/origin/HEAD"},
@@ -285,20 +372,21 @@ func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*
 	if auth != nil {
 		opts.CABundle = auth.CABundle
 	}
-	err = repo.FetchContext(ctx, opts)
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+	err = repo.FetchContext(fctx, opts)
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) && fctx.Err() == nil {
 		// Some servers do not advertise HEAD as a fetchable ref.
 		opts.RefSpecs = opts.RefSpecs[:2]
-		if err2 := repo.FetchContext(ctx, opts); err2 != nil && !errors.Is(err2, git.NoErrAlreadyUpToDate) {
-			return nil, cleanErr(err)
+		if err2 := repo.FetchContext(fctx, opts); err2 == nil || errors.Is(err2, git.NoErrAlreadyUpToDate) {
+			err = nil
 		}
 	}
-	m.lastFetch = time.Now()
-	if c.opts.Shared {
-		_ = os.WriteFile(m.dir+".fetched", nil, 0o600)
-		_ = os.Chtimes(m.dir+".fetched", m.lastFetch, m.lastFetch)
+	switch {
+	case err == nil || errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case ctx.Err() == nil && fctx.Err() != nil:
+		return fmt.Errorf("no answer within %s: %w", c.opts.FetchTimeout, err)
 	}
-	return repo, nil
+	return cleanErr(err)
 }
 
 // cleanErr turns go-git's transport errors into short messages.
@@ -372,7 +460,27 @@ func resolve(repo *git.Repository, ref Ref) (plumbing.Hash, Ref, error) {
 
 // export returns a folder with the files of commit h, shared with other
 // users of the same commit.
-func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
+func (c *Cache) export(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
+	for {
+		dir, release, err := c.exportOnce(ctx, repo, h, m)
+		// An export its writer gave up on (its context ended) is not
+		// this caller's failure: it writes the export itself.
+		var gaveUp *abandonedError
+		if errors.As(err, &gaveUp) && ctx.Err() == nil {
+			continue
+		}
+		return dir, release, err
+	}
+}
+
+// abandonedError is the failure of an export whose writer gave up.
+type abandonedError struct{ err error }
+
+func (e *abandonedError) Error() string { return "export abandoned: " + e.err.Error() }
+func (e *abandonedError) Unwrap() error { return e.err }
+
+// exportOnce writes the export of h or waits for the caller writing it.
+func (c *Cache) exportOnce(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
 	key := h.String()
 	c.mu.Lock()
 	e := c.exports[key]
@@ -381,33 +489,19 @@ func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string
 		c.exports[key] = e
 		e.refs++
 		c.mu.Unlock()
-		m.mu.Lock()
-		e.err = os.MkdirAll(c.exportDir, 0o700)
-		if e.err == nil {
-			e.err = writeTree(repo, h, e.dir)
-		}
-		m.mu.Unlock()
+		e.err = c.writeExport(ctx, repo, h, m, e.dir)
 		close(e.ready)
 	} else {
 		e.refs++
 		c.mu.Unlock()
-		<-e.ready
-	}
-	release := func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		e.refs--
-		e.lastUsed = time.Now()
-		if c.opts.Shared && e.refs == 0 && c.exports[key] == e {
-			delete(c.exports, key)
-			_ = os.RemoveAll(e.dir)
-			if len(c.exports) == 0 {
-				_ = os.Remove(c.exportDir)
-			}
-			return
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			c.releaseExport(key, e)
+			return "", nil, ctx.Err()
 		}
-		c.evictExports()
 	}
+	release := func() { c.releaseExport(key, e) }
 	if e.err != nil {
 		c.mu.Lock()
 		if c.exports[key] == e {
@@ -419,6 +513,36 @@ func (c *Cache) export(repo *git.Repository, h plumbing.Hash, m *mirror) (string
 		return "", nil, e.err
 	}
 	return e.dir, release, nil
+}
+
+// writeExport writes the files of h to dir, reading the mirror under its
+// lock.
+func (c *Cache) writeExport(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror, dir string) error {
+	if err := m.acquire(ctx); err != nil {
+		return &abandonedError{err}
+	}
+	defer m.release()
+	if err := os.MkdirAll(c.exportDir, 0o700); err != nil {
+		return err
+	}
+	return writeTree(repo, h, dir)
+}
+
+// releaseExport gives one use of e back.
+func (c *Cache) releaseExport(key string, e *export) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.refs--
+	e.lastUsed = time.Now()
+	if c.opts.Shared && e.refs == 0 && c.exports[key] == e {
+		delete(c.exports, key)
+		_ = os.RemoveAll(e.dir)
+		if len(c.exports) == 0 {
+			_ = os.Remove(c.exportDir)
+		}
+		return
+	}
+	c.evictExports()
 }
 
 // evictExports removes unused exports beyond MaxExports, oldest first.

@@ -11,7 +11,7 @@ import (
 )
 
 // lockMirror takes the cross-process lock of m's mirror in a shared cache
-// (a no-op otherwise), waiting until ctx is done. Called with m.mu held, so
+// (a no-op otherwise), waiting until ctx is done. Called with m.lock held, so
 // only other processes contend for it. The lock file's time is the
 // mirror's last use, for pruneShared.
 func (c *Cache) lockMirror(ctx context.Context, m *mirror) (func(), error) {
