@@ -94,6 +94,8 @@ func (m *metrics) spec(kd *v1beta1.KluctlDeployment) {
 	m.prune.WithLabelValues(ns, name).Set(b2f(kd.Spec.Prune))
 	m.del.WithLabelValues(ns, name).Set(b2f(kd.Spec.Delete))
 	if src, err := sourceOf(kd); err == nil {
+		// One series per deployment: a changed source replaces the old.
+		m.sourceSpec.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
 		m.sourceSpec.WithLabelValues(ns, name, src.url, src.path, src.ref.String()).Set(0)
 	}
 }

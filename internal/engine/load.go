@@ -158,6 +158,7 @@ func Load(ctx context.Context, opts Options) (*Target, error) {
 	}
 	if t.Cluster != nil {
 		c := t.Cluster.Clients
+		c.FreshDiscovery()
 		if ropts.KubernetesVersion == "" {
 			if ropts.KubernetesVersion, err = c.ServerVersion(); err != nil {
 				return nil, err

@@ -33,8 +33,42 @@ type Clients struct {
 	// Mapper maps kinds to resources; call ResetMapper after CRDs change.
 	Mapper *restmapper.DeferredDiscoveryRESTMapper
 
+	// DiscoveryMaxAge is how old the discovery data FreshDiscovery
+	// leaves may be; 0 means defaultDiscoveryMaxAge.
+	DiscoveryMaxAge time.Duration
+
 	resetMu   sync.Mutex
 	lastReset time.Time
+	// freshSince is when the discovery data was last known fresh (see
+	// FreshDiscovery).
+	freshSince time.Time
+}
+
+// defaultDiscoveryMaxAge bounds how long a long-lived client set (the
+// controller keeps one per cluster and identity) renders with discovery
+// data that misses APIs installed meanwhile.
+const defaultDiscoveryMaxAge = time.Minute
+
+// FreshDiscovery invalidates the cached discovery data when it is older
+// than DiscoveryMaxAge. Call it before reading what the cluster serves
+// (Helm's .Capabilities.APIVersions, the scope of kinds) for a new render.
+func (c *Clients) FreshDiscovery() {
+	maxAge := c.DiscoveryMaxAge
+	if maxAge <= 0 {
+		maxAge = defaultDiscoveryMaxAge
+	}
+	c.resetMu.Lock()
+	defer c.resetMu.Unlock()
+	now := time.Now()
+	if c.freshSince.IsZero() {
+		// The first use: whatever is cached was read just now or will be.
+		c.freshSince = now
+		return
+	}
+	if now.Sub(c.freshSince) >= maxAge {
+		c.Mapper.Reset()
+		c.lastReset, c.freshSince = now, now
+	}
 }
 
 // missResetInterval throttles the discovery refreshes caused by unknown
@@ -98,6 +132,7 @@ func (c *Clients) ResetMapper() {
 	defer c.resetMu.Unlock()
 	c.Mapper.Reset()
 	c.lastReset = time.Now()
+	c.freshSince = c.lastReset
 }
 
 // resetOnMiss resets the mapper after a lookup miss unless that was done
@@ -110,6 +145,7 @@ func (c *Clients) resetOnMiss() bool {
 	}
 	c.Mapper.Reset()
 	c.lastReset = time.Now()
+	c.freshSince = c.lastReset
 	return true
 }
 
