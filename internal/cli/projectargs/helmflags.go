@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kluctl-go/kluctl/internal/chartpull"
 	"github.com/kluctl-go/kluctl/internal/cli/factory"
@@ -39,6 +40,9 @@ func (f *Flags) Puller(fa *factory.Factory) (*chartpull.Puller, error) {
 	return chartpull.New(opts)
 }
 
+// cliChartCacheMaxAge is how long a cached chart stays unused.
+const cliChartCacheMaxAge = 30 * 24 * time.Hour
+
 // chartCacheDir is where charts that were not pre-pulled are cached.
 func chartCacheDir(getenv func(string) string) string {
 	return filepath.Join(filepath.Dir(gitCacheDir(getenv)), "helm-charts")
@@ -51,6 +55,9 @@ func (f *Flags) pullChart(fa *factory.Factory) (func(context.Context, *helm.Conf
 		return nil, err
 	}
 	dir := chartCacheDir(fa.Getenv)
+	// Copies of branch charts are made per commit; what no command used
+	// for a month goes.
+	chartpull.PruneCache(dir, cliChartCacheMaxAge)
 	return func(ctx context.Context, cfg *helm.Config) (string, error) {
 		fa.Debugf("pulling helm chart %s %s into the cache %s", cfg.Name(), cfg.Version(), dir)
 		return p.Cached(ctx, cfg, dir)
