@@ -182,3 +182,27 @@ l.replaceChildren(...["uno", "dos"].map((text) => {
 	second.Click()
 	b.WaitText("#out", "clicked dos", 5*time.Second)
 }
+
+// TestClickWaitsForWhatCoversTheElement: a notification over the element
+// (fixed to the view, as the web UI's toasts) delays the click until it
+// is gone, instead of failing it.
+func TestClickWaitsForWhatCoversTheElement(t *testing.T) {
+	srv := newServer(t)
+	b := browser.Start(t)
+	b.Navigate(srv.URL)
+	b.Eval(`const btn = document.createElement("button");
+btn.id = "covered";
+btn.textContent = "covered";
+btn.addEventListener("click", () => { document.getElementById("out").textContent = "clicked covered"; });
+document.body.append(btn);
+const veil = document.createElement("div");
+veil.id = "veil";
+veil.style.cssText = "position: fixed; inset: 0; background: rgba(0,0,0,0.2); z-index: 10";
+document.body.append(veil);
+setTimeout(() => veil.remove(), 1000);`)
+	b.Find("#covered").Click()
+	b.WaitText("#out", "clicked covered", 5*time.Second)
+	if b.Has("#veil") {
+		t.Error("the click went through while the veil still covered the button")
+	}
+}

@@ -248,10 +248,30 @@ func (e *Element) must(what, method, cmd string, body, out any) {
 	}
 }
 
-// Click scrolls the element into view and clicks it.
+// coveredWait is how long Click waits for something covering the element
+// (a notification, an animation) to go away.
+const coveredWait = 15 * time.Second
+
+// Click scrolls the element to the middle of the view and clicks it. When
+// another element would receive the click (a notification over it), it
+// waits for that to go away, as a user would.
 func (e *Element) Click() {
 	e.b.t.Helper()
-	e.must(fmt.Sprintf("Click on %q", e.css), http.MethodPost, "/click", struct{}{}, nil)
+	what := fmt.Sprintf("Click on %q", e.css)
+	deadline := time.Now().Add(coveredWait)
+	for {
+		// Fixed overlays sit at the edges of the view; the middle is clear.
+		_, _ = e.b.eval(`arguments[0].scrollIntoView({block: "center", inline: "center"})`, e)
+		err := e.do(http.MethodPost, "/click", struct{}{}, nil)
+		var pe *ProtocolError
+		if err == nil || !errors.As(err, &pe) || pe.Code != "element click intercepted" || time.Now().After(deadline) {
+			if err != nil {
+				e.b.t.Fatalf("browser: %s: %v", what, err)
+			}
+			return
+		}
+		time.Sleep(pollInterval)
+	}
 }
 
 // Text returns the element's visible text ("" when it is hidden).
