@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,6 +27,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kluctl-go/kluctl/internal/freeport"
 )
 
 const (
@@ -125,7 +126,10 @@ func Start(t testing.TB) *Browser {
 // waits for it to exit.
 func startDriver(t testing.TB, client *http.Client, logPath string) string {
 	t.Helper()
-	port := freePort(t)
+	port, err := freeport.Port()
+	if err != nil {
+		t.Fatalf("browser: finding a free port for chromedriver: %v", err)
+	}
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatalf("browser: creating the chromedriver log: %v", err)
@@ -193,17 +197,6 @@ func driverReady(client *http.Client, base string) (bool, error) {
 		return false, fmt.Errorf("/status: not ready: %s", status.Value.Message)
 	}
 	return true, nil
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("browser: finding a free port for chromedriver: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func readLog(path string) string {

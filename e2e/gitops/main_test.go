@@ -7,15 +7,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/go-logr/logr"
-
-	"github.com/kluctl-go/kluctl/internal/runtimelog"
+	"github.com/kluctl-go/kluctl/e2e/kluctltest"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
 func TestMain(m *testing.M) {
-	// The in-process controllers log through their tests; controller-runtime's
-	// process-wide lines (informer caches) have no test to go to.
-	runtimelog.Route(logr.Discard())
-	os.Exit(simcluster.RunMain(m, simcluster.Options{Nodes: 2, Progress: os.Stderr}))
+	os.Exit(kluctltest.RunMain(m, simcluster.Options{Nodes: 2, Progress: os.Stderr}))
 }

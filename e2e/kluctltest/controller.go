@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -20,6 +21,8 @@ import (
 	"github.com/kluctl-go/kluctl/internal/controller"
 	"github.com/kluctl-go/kluctl/internal/gitserver"
 	"github.com/kluctl-go/kluctl/internal/k8s"
+	"github.com/kluctl-go/kluctl/internal/runtimelog"
+	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
 // ControllerClients are the clients of a test of the controller: typed,
@@ -148,4 +151,13 @@ func WaitForKD(t testing.TB, cl client.Client, ns, name, what string, timeout ti
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// RunMain is the TestMain of packages that run controllers in-process:
+// the simulated cluster of opts for the package's tests. The controllers
+// log through their tests; controller-runtime's process-wide lines
+// (informer caches) have no test to go to and are dropped.
+func RunMain(m *testing.M, opts simcluster.Options) int {
+	runtimelog.Route(logr.Discard())
+	return simcluster.RunMain(m, opts)
 }

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -11,20 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kluctl-go/kluctl/e2e/browser"
+	"github.com/kluctl-go/kluctl/internal/freeport"
 	"github.com/kluctl-go/kluctl/internal/webui/oidctest"
 )
-
-// freePort is a loopback port nobody listens on now; the OIDC redirect URL
-// must name the UI's port before it starts.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestWebUIOIDCBrowser: OIDC logins in the browser against a provider on
 // loopback. The groups of the ID token decide: admins, viewers, and
@@ -42,7 +30,12 @@ func TestWebUIOIDCBrowser(t *testing.T) {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	port := strconv.Itoa(freePort(t))
+	// The redirect URL names the UI's port before it starts.
+	p0, err := freeport.Port()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(p0)
 	base, _ := e.webui("--in-cluster", "--in-cluster-context", e.c.Context(), "--controller-namespace", e.ns, "--port", port,
 		"--auth-oidc-issuer-url", p.URL(), "--auth-oidc-client-id", oidctest.ClientID,
 		"--auth-oidc-client-secret-name", "oidc-client", "--auth-oidc-client-secret-key", "client-secret",

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kluctl-go/kluctl/internal/freeport"
 	"github.com/kluctl-go/kluctl/internal/simcluster"
 )
 
@@ -137,7 +138,7 @@ func start(ctx context.Context, cluster *simcluster.Cluster, binPath string, opt
 			return nil, errors.Join(fmt.Errorf("create %s: %w", dir, err), s.Stop())
 		}
 	}
-	ports, err := freePorts(2)
+	ports, err := freeport.Ports(2)
 	if err != nil {
 		return nil, errors.Join(err, s.Stop())
 	}
@@ -281,22 +282,6 @@ func accepts(addr string) bool {
 	}
 	conn.Close()
 	return true
-}
-
-// freePorts returns n distinct TCP ports on 127.0.0.1 that were free a moment
-// ago; another process may take one before the controller binds it, which
-// Start handles by trying again.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find free port: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // logTail returns the end of the log file for error messages.

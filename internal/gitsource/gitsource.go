@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,11 +20,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	gitconfig "github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/kluctl-go/kluctl/internal/gitinfo"
 )
@@ -119,14 +114,6 @@ type mirror struct {
 	// credentials fingerprint) are guarded by lock.
 	lastFetch time.Time
 	fetches   map[string]fetchRecord
-}
-
-type export struct {
-	dir      string
-	refs     int
-	lastUsed time.Time
-	ready    chan struct{}
-	err      error
 }
 
 // New returns a cache in opts.Dir.
@@ -280,132 +267,6 @@ func (c *Cache) evictMirrors() {
 	}
 }
 
-// fetch brings the bare mirror of m up to date for a caller with auth;
-// called with m.lock held. The outcome of a fetch with the same
-// credentials within MinFetchInterval is reused: its mirror, or its
-// failure, so that the waiters on a server that hangs or refuses fail
-// fast instead of each trying again. Any other caller asks the server.
-func (c *Cache) fetch(ctx context.Context, m *mirror, url string, auth *Auth) (*git.Repository, error) {
-	repo, err := c.openMirror(m, url)
-	if err != nil {
-		return nil, err
-	}
-	fp := c.fingerprint(url, auth)
-	if c.opts.Shared {
-		c.readStamp(m, fp)
-	}
-	if rec, ok := m.recent(fp, c.opts.MinFetchInterval); ok {
-		if rec.err != nil {
-			return nil, fmt.Errorf("%w (failed %s ago; not retried within %s)", rec.err, time.Since(rec.at).Round(time.Millisecond), c.opts.MinFetchInterval)
-		}
-		return repo, nil
-	}
-	err = c.fetchRemote(ctx, repo, url, auth)
-	if err != nil && ctx.Err() != nil {
-		// The caller gave up: that says nothing about the server, and
-		// other callers must not fail for it.
-		return nil, err
-	}
-	m.record(fp, err, c.opts.MinFetchInterval)
-	if err != nil {
-		return nil, err
-	}
-	if c.opts.Shared {
-		_ = os.WriteFile(m.dir+".fetched", nil, 0o600)
-		_ = os.Chtimes(m.dir+".fetched", m.lastFetch, m.lastFetch)
-	}
-	return repo, nil
-}
-
-// openMirror opens the bare mirror of m, creating it when missing or
-// broken (forgetting what was fetched into the old one).
-func (c *Cache) openMirror(m *mirror, url string) (*git.Repository, error) {
-	if repo, err := git.PlainOpen(m.dir); err == nil {
-		return repo, nil
-	}
-	_ = os.RemoveAll(m.dir)
-	m.lastFetch, m.fetches = time.Time{}, nil
-	repo, err := git.PlainInit(m.dir, true)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
-		return nil, err
-	}
-	return repo, nil
-}
-
-// readStamp counts a recent fetch of a shared cache by another process as
-// made with the caller's credentials: a shared cache is one user's (the
-// CLI's), whose processes use the same credentials. A fetch by this
-// process is known with its credentials and needs no stamp.
-func (c *Cache) readStamp(m *mirror, fp string) {
-	if !m.lastFetch.IsZero() {
-		return
-	}
-	st, err := os.Stat(m.dir + ".fetched")
-	if err != nil {
-		return
-	}
-	m.lastFetch = st.ModTime()
-	if _, ok := m.fetches[fp]; !ok {
-		if m.fetches == nil {
-			m.fetches = map[string]fetchRecord{}
-		}
-		m.fetches[fp] = fetchRecord{at: m.lastFetch}
-	}
-}
-
-// fetchRemote fetches every branch and tag of url into repo, within
-// FetchTimeout.
-func (c *Cache) fetchRemote(ctx context.Context, repo *git.Repository, url string, auth *Auth) error {
-	am, err := authMethod(url, auth, c.opts.Dir)
-	if err != nil {
-		return err
-	}
-	fctx, cancel := context.WithTimeout(ctx, c.opts.FetchTimeout)
-	defer cancel()
-	opts := &git.FetchOptions{
-		RemoteName: "origin", RemoteURL: url, Auth: am, Force: true, Prune: true, Tags: git.AllTags,
-		RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+HEAD:refs/remotes/origin/HEAD"},
-	}
-	if auth != nil {
-		opts.CABundle = auth.CABundle
-	}
-	err = repo.FetchContext(fctx, opts)
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) && fctx.Err() == nil {
-		// Some servers do not advertise HEAD as a fetchable ref.
-		opts.RefSpecs = opts.RefSpecs[:2]
-		if err2 := repo.FetchContext(fctx, opts); err2 == nil || errors.Is(err2, git.NoErrAlreadyUpToDate) {
-			err = nil
-		}
-	}
-	switch {
-	case err == nil || errors.Is(err, git.NoErrAlreadyUpToDate):
-		return nil
-	case ctx.Err() == nil && fctx.Err() != nil:
-		return fmt.Errorf("no answer within %s: %w", c.opts.FetchTimeout, err)
-	}
-	return cleanErr(err)
-}
-
-// cleanErr turns go-git's transport errors into short messages.
-func cleanErr(err error) error {
-	switch {
-	case errors.Is(err, transport.ErrAuthenticationRequired):
-		return errors.New("authentication required: no or wrong credentials for this repository")
-	case errors.Is(err, transport.ErrAuthorizationFailed):
-		return errors.New("authorization failed: the credentials for this repository were refused")
-	case errors.Is(err, transport.ErrRepositoryNotFound):
-		return errors.New("repository not found")
-	case errors.Is(err, transport.ErrEmptyRemoteRepository):
-		return errors.New("the repository is empty")
-	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
-		return fmt.Errorf("ssh authentication failed: the server refused the ssh identity (%w)", err)
-	}
-	return err
-}
-
 // resolve finds the commit of ref in repo.
 func resolve(repo *git.Repository, ref Ref) (plumbing.Hash, Ref, error) {
 	switch {
@@ -458,115 +319,6 @@ func resolve(repo *git.Repository, ref Ref) (plumbing.Hash, Ref, error) {
 	return plumbing.ZeroHash, ref, errors.New("no default branch found; set ref.branch")
 }
 
-// export returns a folder with the files of commit h, shared with other
-// users of the same commit.
-func (c *Cache) export(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
-	for {
-		dir, release, err := c.exportOnce(ctx, repo, h, m)
-		// An export its writer gave up on (its context ended) is not
-		// this caller's failure: it writes the export itself.
-		var gaveUp *abandonedError
-		if errors.As(err, &gaveUp) && ctx.Err() == nil {
-			continue
-		}
-		return dir, release, err
-	}
-}
-
-// abandonedError is the failure of an export whose writer gave up.
-type abandonedError struct{ err error }
-
-func (e *abandonedError) Error() string { return "export abandoned: " + e.err.Error() }
-func (e *abandonedError) Unwrap() error { return e.err }
-
-// exportOnce writes the export of h or waits for the caller writing it.
-func (c *Cache) exportOnce(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror) (string, func(), error) {
-	key := h.String()
-	c.mu.Lock()
-	e := c.exports[key]
-	if e == nil {
-		e = &export{dir: filepath.Join(c.exportDir, key), ready: make(chan struct{})}
-		c.exports[key] = e
-		e.refs++
-		c.mu.Unlock()
-		e.err = c.writeExport(ctx, repo, h, m, e.dir)
-		close(e.ready)
-	} else {
-		e.refs++
-		c.mu.Unlock()
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			c.releaseExport(key, e)
-			return "", nil, ctx.Err()
-		}
-	}
-	release := func() { c.releaseExport(key, e) }
-	if e.err != nil {
-		c.mu.Lock()
-		if c.exports[key] == e {
-			delete(c.exports, key)
-		}
-		c.mu.Unlock()
-		release()
-		_ = os.RemoveAll(e.dir)
-		return "", nil, e.err
-	}
-	return e.dir, release, nil
-}
-
-// writeExport writes the files of h to dir, reading the mirror under its
-// lock.
-func (c *Cache) writeExport(ctx context.Context, repo *git.Repository, h plumbing.Hash, m *mirror, dir string) error {
-	if err := m.acquire(ctx); err != nil {
-		return &abandonedError{err}
-	}
-	defer m.release()
-	if err := os.MkdirAll(c.exportDir, 0o700); err != nil {
-		return err
-	}
-	return writeTree(repo, h, dir)
-}
-
-// releaseExport gives one use of e back.
-func (c *Cache) releaseExport(key string, e *export) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e.refs--
-	e.lastUsed = time.Now()
-	if c.opts.Shared && e.refs == 0 && c.exports[key] == e {
-		delete(c.exports, key)
-		_ = os.RemoveAll(e.dir)
-		if len(c.exports) == 0 {
-			_ = os.Remove(c.exportDir)
-		}
-		return
-	}
-	c.evictExports()
-}
-
-// evictExports removes unused exports beyond MaxExports, oldest first.
-// Called with c.mu held.
-func (c *Cache) evictExports() {
-	if len(c.exports) <= c.opts.MaxExports {
-		return
-	}
-	var idle []string
-	for k, e := range c.exports {
-		if e.refs == 0 {
-			idle = append(idle, k)
-		}
-	}
-	sort.Slice(idle, func(i, j int) bool { return c.exports[idle[i]].lastUsed.Before(c.exports[idle[j]].lastUsed) })
-	for _, k := range idle {
-		if len(c.exports) <= c.opts.MaxExports {
-			return
-		}
-		_ = os.RemoveAll(c.exports[k].dir)
-		delete(c.exports, k)
-	}
-}
-
 // Close removes everything the cache wrote.
 func (c *Cache) Close() error {
 	c.mu.Lock()
@@ -577,61 +329,4 @@ func (c *Cache) Close() error {
 		return os.RemoveAll(c.exportDir)
 	}
 	return errors.Join(os.RemoveAll(filepath.Join(c.opts.Dir, "mirrors")), os.RemoveAll(c.exportDir))
-}
-
-// writeTree writes the files of commit h below dir.
-func writeTree(repo *git.Repository, h plumbing.Hash, dir string) error {
-	commit, err := repo.CommitObject(h)
-	if err != nil {
-		return err
-	}
-	tree, err := commit.Tree()
-	if err != nil {
-		return err
-	}
-	tmp := dir + ".tmp"
-	_ = os.RemoveAll(tmp)
-	err = tree.Files().ForEach(func(f *object.File) error {
-		p := filepath.Join(tmp, filepath.FromSlash(f.Name))
-		if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
-			return fmt.Errorf("unsafe path %q in commit", f.Name)
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if f.Mode == filemode.Symlink {
-			target, err := f.Contents()
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, p)
-		}
-		if f.Mode.IsFile() {
-			r, err := f.Reader()
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			mode := os.FileMode(0o644)
-			if f.Mode == filemode.Executable {
-				mode = 0o755
-			}
-			w, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(w, r)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		_ = os.RemoveAll(tmp)
-		return err
-	}
-	_ = os.RemoveAll(dir)
-	return os.Rename(tmp, dir)
 }

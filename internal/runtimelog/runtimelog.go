@@ -56,7 +56,9 @@ func (f forward) target() logr.Logger {
 
 func (forward) Init(logr.RuntimeInfo) {}
 
-func (f forward) Enabled(level int) bool { return f.target().V(level).Enabled() }
+// Enabled asks the destination without applying names and values, which
+// do not change a verbosity: it runs on every line, also those not logged.
+func (f forward) Enabled(level int) bool { return current().V(level).Enabled() }
 
 func (f forward) Info(level int, msg string, kv ...any) { f.target().V(level).Info(msg, kv...) }
 

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/kluctl-go/kluctl/internal/freeport"
 )
 
 // Cluster is a running simulated control plane.
@@ -85,7 +87,7 @@ func (c *Cluster) start(ctx context.Context, binDir string) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	free, err := freePorts(4)
+	free, err := freeport.Ports(4)
 	if err != nil {
 		return err
 	}

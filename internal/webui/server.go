@@ -150,7 +150,7 @@ func guard(h http.Handler, localOnly bool) http.Handler {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if localOnly && !loopbackHost(r.Host) {
+		if localOnly && !LoopbackHost(r.Host) {
 			http.Error(w, fmt.Sprintf("host %q refused: without authentication the UI answers only to localhost", r.Host), http.StatusForbidden)
 			return
 		}
@@ -158,9 +158,9 @@ func guard(h http.Handler, localOnly bool) http.Handler {
 	}))
 }
 
-// loopbackHost reports whether a Host header names this machine's
-// loopback interface.
-func loopbackHost(hostport string) bool {
+// LoopbackHost reports whether a host (or a Host header, with a port)
+// names this machine's loopback interface.
+func LoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h

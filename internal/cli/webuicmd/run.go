@@ -111,14 +111,14 @@ func (o *runOptions) run(cmd *cobra.Command, f *factory.Factory) error {
 		if clusters, err = o.ctxs.clusters(ctx, f); err != nil {
 			return err
 		}
-		if !isLoopback(host) {
+		if !webui.LoopbackHost(host) {
 			logf("warning: serving on %q without authentication; everyone who reaches it acts with your cluster access", host)
 		}
 	}
 	o.auth.SecretNamespace = o.controllerNS
 	srv, err := webui.NewServer(ctx, clusters, authCluster, webui.Options{
 		PathPrefix: o.pathPrefix, OnlyAPI: o.onlyAPI, ControllerNamespace: o.controllerNS, Auth: o.auth, Logf: logf,
-		LocalOnly: !o.inCluster && isLoopback(host),
+		LocalOnly: !o.inCluster && webui.LoopbackHost(host),
 	})
 	if err != nil {
 		return err
@@ -148,12 +148,4 @@ func (o *runOptions) inClusterConfig(f *factory.Factory) (*rest.Config, string, 
 		return nil, "", err
 	}
 	return k8s.LoadKubeconfig(f.Getenv, explicit, o.inClusterContext)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
